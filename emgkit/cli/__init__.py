@@ -1,0 +1,1 @@
+"""The ``emgkit`` command line: the top floor, importing from every layer below."""

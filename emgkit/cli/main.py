@@ -1,0 +1,84 @@
+"""Entry point of the ``emgkit`` command.
+
+Exit codes: 0 success; 2 bad input (usage, unreadable or invalid file, impossible
+parameters) with one line on stderr; 1 an internal error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+
+from emgkit._version import __version__
+from emgkit.cli import cmd_check, cmd_import
+from emgkit.errors import EmgkitError
+
+#: Sub-command modules; each has ``NAME``, ``HELP``, ``add_arguments(p)`` and ``run(args)``.
+COMMANDS = (cmd_import, cmd_check)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str):
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``emgkit`` argument parser with every sub-command."""
+    parser = _Parser(
+        prog="emgkit",
+        description="Surface-EMG toolkit for OpenBCI lab sessions: import recordings into "
+        "HDF5 sessions, check them, process and report activation.",
+    )
+    parser.add_argument("--version", action="version", version=f"emgkit {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="more log output (-vv for debug)")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for mod in COMMANDS:
+        p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.__doc__.strip().splitlines()[0])
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    logging.basicConfig(level=level, format="emgkit: %(levelname)s: %(message)s")
+    prog = f"emgkit {args.command}"
+    try:
+        return int(args._run(args) or 0)
+    except EmgkitError as e:
+        sys.stderr.write(f"{prog}: error: {_one_line(str(e))}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{prog}: interrupted\n")
+        return 130
+    except Exception as e:  # an internal error: a bug, not bad input
+        if args.debug or os.environ.get("EMGKIT_DEBUG"):
+            traceback.print_exc()
+        sys.stderr.write(
+            f"{prog}: internal error: {type(e).__name__}: {_one_line(str(e))} "
+            "(please report it; --debug shows the traceback)\n"
+        )
+        return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Storage and file formats: the HDF5 session store and recording readers."""

@@ -1,0 +1,159 @@
+"""Import recordings into a session file: one trial per file, atomically.
+
+The session file is copied to a temporary file, the trials are added there, and the
+copy replaces the original only when every file has been read and written: a failed
+import leaves the session exactly as it was (or absent, if it was being created).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+
+import h5py
+
+from emgkit.errors import FormatError
+from emgkit.io.atomic import atomic_path
+from emgkit.io.reader import SessionFile
+from emgkit.io.readers import read_recording
+from emgkit.io.readers.base import Recording
+from emgkit.io.writer import SessionWriter, init_session_file
+from emgkit.model.montage import Montage
+from emgkit.model.session import Device, Source, check_subject
+from emgkit.model.tasks import Task
+
+log = logging.getLogger("emgkit")
+
+
+def select_channels(rec: Recording, montage: Montage):
+    """Return the recording's EMG columns in montage order, float32 ``(n, n_montage)``.
+
+    Raises
+    ------
+    FormatError
+        If the montage names a board input the file does not have.
+    """
+    cols = []
+    for ch in montage.channels:
+        if ch.number not in rec.channel_numbers:
+            have = _ranges(rec.channel_numbers)
+            raise FormatError(
+                f"the montage's channel {ch.number} ({ch.muscle} {ch.side}) is not in the file, "
+                f"which has board inputs {have}", rec.path,
+            )
+        cols.append(rec.channel_numbers.index(ch.number))
+    return rec.emg_uv[:, cols]
+
+
+def device_from_recording(rec: Recording, mains_hz: float | None = None) -> Device:
+    """Return the :class:`Device` a recording implies."""
+    return Device(board=rec.board, fs_hz=float(rec.fs_hz), gain=rec.gain,
+                  uv_per_count=rec.uv_per_count, full_scale_uv=rec.full_scale_uv,
+                  mains_hz=mains_hz)
+
+
+def import_files(
+    paths: Sequence[str | PathLike],
+    montage: Montage,
+    task: Task,
+    into: str | PathLike,
+    subject: str | None = None,
+    board: str | None = None,
+    mains_hz: float | None = None,
+) -> list[str]:
+    """Add one trial per file to the session ``into`` (created if absent).
+
+    Parameters
+    ----------
+    paths : sequence of path
+        Recording files (OpenBCI GUI text, BrainFlow CSV, EDF/BDF).
+    montage : Montage
+        Which board inputs to keep, and what they record.
+    task : Task
+        The task of every imported trial.
+    into : path
+        The session file.
+    subject : str, optional
+        Subject id; required when the session is created, checked otherwise.
+    board : str, optional
+        Board of BrainFlow CSV files (their layout depends on it).
+    mains_hz : float, optional
+        Mains frequency to record in the device, when creating the session.
+
+    Returns
+    -------
+    list of str
+        The new trial ids, in the order of ``paths``.
+
+    Raises
+    ------
+    FormatError, ConfigError
+        On any bad input; the session file is then left unchanged.
+    """
+    into = Path(into)
+    if not paths:
+        raise FormatError("no input files given")
+    recordings = [read_recording(p, board=board) for p in paths]
+    exists = into.exists()
+    if exists:
+        with SessionFile(into) as sf:
+            _check_compatible(sf, montage, subject, recordings)
+    elif subject is None:
+        raise FormatError("the session does not exist yet: give --subject to create it", into)
+    else:
+        check_subject(subject)
+    first = recordings[0]
+    for rec in recordings[1:]:
+        if rec.fs_hz != first.fs_hz or rec.board != first.board:
+            raise FormatError(
+                f"expected {first.board} at {first.fs_hz:g} Hz like {first.path}, "
+                f"found {rec.board} at {rec.fs_hz:g} Hz", rec.path,
+            )
+    selected = [select_channels(rec, montage) for rec in recordings]
+    ids = []
+    with atomic_path(into, copy_existing=exists) as tmp:
+        if not exists:
+            with h5py.File(tmp, "w") as f:
+                init_session_file(f, subject, device_from_recording(first, mains_hz), montage)
+        with SessionWriter(tmp) as sw:
+            for rec, emg in zip(recordings, selected):
+                tw = sw.begin_trial(
+                    task, rec.fs_hz, accel=rec.accel_g is not None,
+                    package_num=rec.package_num is not None,
+                    timestamps=rec.timestamps_s is not None, start_time=rec.start_time,
+                    source=Source(str(Path(rec.path).resolve()), rec.sha256, rec.format),
+                )
+                tw.append(emg, rec.accel_g, rec.package_num, rec.timestamps_s)
+                tw.add_events(rec.events)
+                tw.close(completed=True)
+                ids.append(tw.id)
+                log.info("imported %s as trial %s (%d samples)", rec.path, tw.id, emg.shape[0])
+    return ids
+
+
+def _check_compatible(sf: SessionFile, montage: Montage, subject: str | None,
+                      recordings: list[Recording]) -> None:
+    if subject is not None and subject != sf.subject:
+        raise FormatError(f"the session's subject is {sf.subject!r}, not {subject!r}", sf.path)
+    if montage.channels != sf.montage.channels:
+        raise FormatError(
+            f"the montage differs from the session's ({', '.join(sf.montage.names)}); "
+            "a session has one montage", sf.path,
+        )
+    for rec in recordings:
+        if rec.fs_hz != sf.device.fs_hz:
+            raise FormatError(
+                f"sampling rate {rec.fs_hz:g} Hz differs from the session's "
+                f"{sf.device.fs_hz:g} Hz ({sf.path})", rec.path,
+            )
+
+
+def _ranges(numbers) -> str:
+    nums = sorted(numbers)
+    if not nums:
+        return "none"
+    if nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{nums[0]}-{nums[-1]}"
+    return ", ".join(map(str, nums))

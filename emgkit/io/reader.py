@@ -1,0 +1,281 @@
+"""Reading HDF5 session files, lazily: metadata first, signals by slice.
+
+>>> with SessionFile("session.h5") as sf:          # doctest: +SKIP
+...     print(sf.subject, sf.trial_ids)
+...     trial = sf.read_trial("t002")
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from emgkit.errors import ConfigError, FormatError
+from emgkit.io import schema
+from emgkit.model.montage import Channel, Montage
+from emgkit.model.muscles import Muscle
+from emgkit.model.session import Device, Events, Session, Source, Trial
+from emgkit.model.tasks import Task
+
+
+@dataclass(frozen=True)
+class TrialInfo:
+    """A trial's metadata, read without its signals."""
+
+    id: str
+    task: Task
+    fs_hz: float
+    n_samples: int
+    n_channels: int
+    completed: bool
+    start_time: str | None
+    has_accel: bool
+    has_package_num: bool
+    n_gaps: int
+    missing_samples: int
+    source: Source | None
+    notes: str
+
+    @property
+    def duration_s(self) -> float:
+        """Duration in seconds."""
+        return self.n_samples / self.fs_hz
+
+
+class SessionFile:
+    """An open emgkit session file (read-only).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.h5`` file.
+
+    Raises
+    ------
+    FormatError
+        If the file is missing, not HDF5, not an emgkit session, of a format version
+        this emgkit cannot read, or structurally invalid.
+    """
+
+    def __init__(self, path: str | PathLike):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FormatError("file not found", self.path)
+        try:
+            self.file = h5py.File(self.path, "r")
+        except OSError as e:
+            raise FormatError(f"not a readable HDF5 file ({_short(e)})", self.path) from None
+        try:
+            self._check_header()
+            self.subject = schema.decode(self.file.attrs["subject"])
+            self.device = self._read_device()
+            self.montage = self._read_montage()
+        except BaseException:
+            self.file.close()
+            raise
+
+    # -- context management -------------------------------------------------------------
+    def __enter__(self) -> SessionFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.file.id.valid:
+            self.file.close()
+
+    # -- header ---------------------------------------------------------------------------
+    def _check_header(self) -> None:
+        attrs = self.file.attrs
+        if schema.decode(attrs.get("format", b"")) != schema.FORMAT_NAME:
+            raise FormatError(
+                f"not an emgkit session file: expected root attribute format="
+                f"{schema.FORMAT_NAME!r}, found {attrs.get('format')!r}", self.path,
+            )
+        version = int(attrs.get("format_version", -1))
+        self.format_version = version
+        if version not in schema.READABLE_VERSIONS:
+            if version > max(schema.READABLE_VERSIONS):
+                why = "is newer than this emgkit reads (upgrade emgkit)"
+            else:
+                why = "is unknown"
+            raise FormatError(
+                f"session format version {version} {why}; readable versions: "
+                f"{list(schema.READABLE_VERSIONS)}", self.path,
+            )
+        for name in ("device", "montage", "trials"):
+            if name not in self.file:
+                raise FormatError(f"invalid session file: '/{name}' is missing", self.path)
+        if "subject" not in attrs:
+            raise FormatError("invalid session file: root attribute 'subject' is missing",
+                              self.path)
+
+    def _read_device(self) -> Device:
+        a = self.file["device"].attrs
+        try:
+            opt = {k: _scalar(a[k]) for k in schema.DEVICE_OPTIONAL if k in a}
+            return Device(board=schema.decode(a["board"]), fs_hz=float(a["fs_hz"]), **opt)
+        except KeyError as e:
+            raise FormatError(f"invalid session file: /device lacks attribute {e}",
+                              self.path) from None
+
+    def _read_montage(self) -> Montage:
+        ds = self.file["montage"]
+        rows = ds[()]
+        extra = {
+            name: Muscle(name, tuple(spec.get("groups", ())), spec.get("region", "limb"))
+            for name, spec in json.loads(schema.decode(ds.attrs.get("extra_muscles", "{}"))).items()
+        }
+        channels = tuple(
+            Channel(int(r["number"]), schema.decode(r["muscle"]), schema.decode(r["side"]),
+                    schema.decode(r["label"]), schema.decode(r["placement"]))
+            for r in rows
+        )
+        board = ds.attrs.get("board")
+        try:
+            return Montage(schema.decode(ds.attrs.get("name", "montage")), channels,
+                           None if board is None else schema.decode(board), extra)
+        except ConfigError as e:
+            raise FormatError(f"invalid montage in session: {e.message}", self.path) from None
+
+    # -- trials ---------------------------------------------------------------------------
+    @property
+    def trial_ids(self) -> list[str]:
+        """Trial ids in recording order."""
+        return sorted(self.file["trials"].keys())
+
+    def _group(self, trial_id: str) -> h5py.Group:
+        if trial_id not in self.file["trials"]:
+            raise FormatError(f"no trial {trial_id!r}; trials are {self.trial_ids}", self.path)
+        return self.file["trials"][trial_id]
+
+    def trial_info(self, trial_id: str) -> TrialInfo:
+        """Return a trial's metadata without reading its signals."""
+        g = self._group(trial_id)
+        a = g.attrs
+        if "emg" not in g or "task" not in a or "fs_hz" not in a:
+            raise FormatError(f"invalid trial {trial_id}: needs 'emg', task and fs_hz",
+                              self.path)
+        emg = g["emg"]
+        ev = self._events(g)
+        gaps = ev.of_kind("gap")
+        src = None
+        if "source_sha256" in a:
+            src = Source(schema.decode(a.get("source_path", "")),
+                         schema.decode(a["source_sha256"]),
+                         schema.decode(a.get("source_format", "")))
+        task = Task(
+            schema.decode(a["task"]),
+            schema.decode(a["target"]) if "target" in a else None,
+            schema.decode(a["variant"]) if "variant" in a else None,
+            float(a["load_kg"]) if "load_kg" in a else None,
+        )
+        return TrialInfo(
+            id=trial_id, task=task, fs_hz=float(a["fs_hz"]), n_samples=int(emg.shape[0]),
+            n_channels=int(emg.shape[1]), completed=bool(a.get("completed", False)),
+            start_time=schema.decode(a["start_time_utc"]) if "start_time_utc" in a else None,
+            has_accel="accel" in g, has_package_num="package_num" in g,
+            n_gaps=len(gaps), missing_samples=int(np.nansum(gaps.value)) if len(gaps) else 0,
+            source=src, notes=schema.decode(a.get("notes", "")),
+        )
+
+    def trial_infos(self) -> list[TrialInfo]:
+        """Metadata of every trial, in order."""
+        return [self.trial_info(t) for t in self.trial_ids]
+
+    @staticmethod
+    def _events(g: h5py.Group) -> Events:
+        if "events" not in g:
+            return Events()
+        rows = g["events"][()]
+        return Events(
+            rows["sample"],
+            [schema.decode(k) for k in rows["kind"]],
+            [schema.decode(s) for s in rows["label"]],
+            rows["value"],
+        )
+
+    def read_emg(self, trial_id: str, start: int | None = None, stop: int | None = None,
+                 channels: slice | list[int] | None = None) -> np.ndarray:
+        """Read a slice of a trial's EMG, float32 ``(n, n_channels)`` µV."""
+        ds = self._group(trial_id)["emg"]
+        sl = slice(start, stop)
+        if channels is None:
+            return ds[sl]
+        return ds[sl][:, channels]
+
+    def read_trial(self, trial_id: str, start: int | None = None,
+                   stop: int | None = None) -> Trial:
+        """Read a trial (or the slice ``start:stop`` of it) with its signals and events."""
+        info = self.trial_info(trial_id)
+        g = self._group(trial_id)
+        sl = slice(start, stop)
+        n0 = sl.indices(info.n_samples)[0]
+
+        def opt(name):
+            return g[name][sl] if name in g else None
+
+        ev = self._events(g)
+        if start is not None or stop is not None:
+            n1 = sl.indices(info.n_samples)[1]
+            keep = (ev.sample >= n0) & (ev.sample < max(n1, n0))
+            ev = Events(ev.sample[keep] - n0, ev.kind[keep], ev.label[keep], ev.value[keep])
+        return Trial(
+            id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=g["emg"][sl],
+            accel_g=opt("accel"), package_num=opt("package_num"), timestamps_s=opt("timestamps"),
+            events=ev, start_time=info.start_time, completed=info.completed,
+            source=info.source, notes=info.notes,
+        )
+
+    def read_session(self) -> Session:
+        """Read the whole session into memory."""
+        return Session(self.subject, self.device, self.montage,
+                       [self.read_trial(t) for t in self.trial_ids])
+
+    def validate(self) -> list[str]:
+        """Return the structural problems of the file (empty if it is valid)."""
+        problems = []
+        nch = len(self.montage.channels)
+        for tid in self.trial_ids:
+            try:
+                info = self.trial_info(tid)
+            except FormatError as e:
+                problems.append(e.message)
+                continue
+            g = self._group(tid)
+            if info.n_channels != nch:
+                problems.append(f"trial {tid}: emg has {info.n_channels} columns, montage {nch}")
+            for name in ("accel", "package_num", "timestamps"):
+                if name in g and g[name].shape[0] != info.n_samples:
+                    problems.append(f"trial {tid}: {name} has {g[name].shape[0]} rows, "
+                                    f"emg {info.n_samples}")
+            ev = self._events(g)
+            out = (ev.sample < 0) | (ev.sample > info.n_samples)
+            if out.any():
+                problems.append(f"trial {tid}: {int(out.sum())} event(s) outside the trial")
+            if info.fs_hz <= 0:
+                problems.append(f"trial {tid}: fs_hz={info.fs_hz} is not positive")
+        return problems
+
+
+def read_session(path: str | PathLike) -> Session:
+    """Read a whole session file into memory."""
+    with SessionFile(path) as sf:
+        return sf.read_session()
+
+
+def _scalar(v):
+    if isinstance(v, bytes | str):
+        return schema.decode(v)
+    return v.item() if hasattr(v, "item") else v
+
+
+def _short(e: BaseException) -> str:
+    return str(e).split("(")[0].strip().rstrip(",") or type(e).__name__
