@@ -1,0 +1,189 @@
+"""`emgkit import` and `emgkit check` as in CONTRACT.md: outputs, errors, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emgkit.cli.main import main
+from emgkit.io.reader import read_session
+
+V6 = "openbci_gui_cyton/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt.gz"
+V5 = "openbci_gui_cyton/OpenBCI_GUI-v5-blinks-jawClench-alpha.txt.gz"
+GANGLION = "openbci_ganglion_myoware/OpenBCI-RAW-S02_S1R0.txt.gz"
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _err_line(capsys):
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_import_then_check(tmp_path, datasets_dir, montage_toml, capsys):
+    out = tmp_path / "s.h5"
+    rc = main(["import", str(datasets_dir / V6), str(datasets_dir / V5), "--montage",
+               str(montage_toml), "--task", "hinge", "--variant", "romanian_deadlift",
+               "--load-kg", "60", "--subject", "S01", "--into", str(out)])
+    assert rc == 0
+    assert "trial t002" in capsys.readouterr().out
+    s = read_session(out)
+    assert [t.task.variant for t in s.trials] == ["romanian_deadlift"] * 2
+    assert s.trials[0].task.load_kg == 60.0
+    assert s.trials[0].emg_uv.shape[1] == 4
+    assert s.trials[0].source.sha256 == _digest(datasets_dir / V6)
+    assert s.trials[0].source.format == "openbci-gui-v6"
+    # The first sample of EXG Channel 0 in the file is 61379.36 uV.
+    assert s.trials[0].emg_uv[0, 0] == np.float32(61379.36)
+    assert main(["check", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "subject  S01" in text and "t002  hinge romanian_deadlift 60 kg" in text
+    assert "semitendinosus_right" in text and text.rstrip().endswith("valid")
+
+
+def test_import_adds_to_an_existing_session_without_touching_it(
+    tmp_path, datasets_dir, montage_toml
+):
+    out = tmp_path / "s.h5"
+    assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                 "--task", "mvc", "--target", "hamstrings", "--subject", "S01",
+                 "--into", str(out)]) == 0
+    first = read_session(out).trials[0].emg_uv
+    assert main(["import", str(datasets_dir / V5), "--montage", str(montage_toml),
+                 "--task", "squat", "--into", str(out)]) == 0
+    s = read_session(out)
+    assert [t.task.name for t in s.trials] == ["mvc", "squat"]
+    np.testing.assert_array_equal(s.trials[0].emg_uv, first)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing", "file not found"),
+        ("unknown", "unknown format"),
+        ("truncated", "line"),
+        ("garbled", "line"),
+        ("channel", "the montage's channel 9"),
+        ("muscle", "unknown muscle 'hammy'"),
+        ("rate", "expected a positive number of Hz, found '0'"),
+        ("nosubject", "give --subject"),
+        ("task", "Invalid task 'deadlift'"),
+        ("mixed-rate", "differs from the session's 250 Hz"),
+    ],
+)
+def test_bad_input_exit_2_one_line_no_partial_file(
+    tmp_path, datasets_dir, montage_toml, capsys, case, message
+):
+    out = tmp_path / "s.h5"
+    src = tmp_path / "in.txt"
+    lines = (
+        "%OpenBCI Raw EXG Data\n%Number of channels = 4\n%Sample Rate = 250 Hz\n"
+        "%Board = OpenBCI_GUI$BoardGanglionBLE\n"
+        "Sample Index, EXG Channel 0, EXG Channel 1, EXG Channel 2, EXG Channel 3, "
+        "Accel Channel 0, Accel Channel 1, Accel Channel 2, Timestamp, Marker Channel\n"
+    )
+    good_row = "0, 1.0, 2.0, 3.0, 4.0, 0.0, 0.0, 0.0, 1557936053.329, 0\n"
+    montage = montage_toml
+    args_extra = ["--subject", "S01"]
+    if case == "missing":
+        src = tmp_path / "nope.txt"
+    elif case == "unknown":
+        src.write_text("hello world\n1,2,3\n")
+    elif case == "truncated":
+        src.write_text(lines + good_row * 3 + "3, 1.0, 2.0\n")
+    elif case == "garbled":
+        src.write_text(lines + good_row * 3 + "3, 1.0, abc, 3.0, 4.0, 0.0, 0.0, 0.0, 1.0, 0\n")
+    elif case == "channel":
+        montage = tmp_path / "m9.toml"
+        montage.write_text('[[channel]]\nnumber = 9\nmuscle = "soleus"\nside = "left"\n')
+        src.write_text(lines + good_row * 3)
+    elif case == "muscle":
+        montage = tmp_path / "mh.toml"
+        montage.write_text('[[channel]]\nnumber = 1\nmuscle = "hammy"\nside = "left"\n')
+        src.write_text(lines + good_row * 3)
+    elif case == "rate":
+        src.write_text(lines.replace("250 Hz", "0 Hz") + good_row * 3)
+    elif case == "nosubject":
+        src.write_text(lines + good_row * 3)
+        args_extra = []
+    elif case == "task":
+        src.write_text(lines + good_row * 3)
+    elif case == "mixed-rate":
+        assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task",
+                     "mvc", "--subject", "S01", "--into", str(out)]) == 0
+        capsys.readouterr()
+        src = datasets_dir / GANGLION
+    before = _digest(out) if out.exists() else None
+    task = "deadlift" if case == "task" else "hinge"
+    rc = main(["import", str(src), "--montage", str(montage), "--task", task,
+               "--into", str(out), *args_extra])
+    assert rc == 2
+    line = _err_line(capsys)
+    assert line.startswith("emgkit import: error: ")
+    assert message in line
+    assert "Traceback" not in line
+    if before is None:
+        assert not out.exists()
+    else:
+        assert _digest(out) == before
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert leftovers == []
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=600), header=st.booleans())
+def test_random_input_never_crashes_the_import(tmp_path_factory, montage_toml, data, header):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    src = tmp / "rand.txt"
+    prefix = b"%OpenBCI Raw EXG Data\n%Number of channels = 4\n%Sample Rate = 200 Hz\n"
+    src.write_bytes((prefix if header else b"") + data)
+    out = tmp / "s.h5"
+    rc = main(["import", str(src), "--montage", str(montage_toml), "--task", "rest",
+               "--subject", "S1", "--into", str(out)])
+    assert rc in (0, 2)
+    if rc == 2:
+        assert not out.exists()
+    else:
+        assert read_session(out).trials[0].emg_uv.shape[1] == 4
+    assert not [p for p in tmp.iterdir() if p.name.endswith(".part")]
+
+
+def test_check_rejects_bad_files(tmp_path, capsys):
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"\x89HDF\r\n\x1a\n garbage")
+    assert main(["check", str(bad)]) == 2
+    assert str(bad) in _err_line(capsys)
+    assert main(["check", str(tmp_path / "none.h5")]) == 2
+    assert "file not found" in _err_line(capsys)
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["import"])
+    assert e.value.code == 2
+    assert "required" in _err_line(capsys)
+
+
+def test_console_script_runs(tmp_path, datasets_dir, montage_toml):
+    out = tmp_path / "s.h5"
+    r = subprocess.run(
+        [sys.executable, "-m", "emgkit", "import", str(datasets_dir / V6), "--montage",
+         str(montage_toml), "--task", "rest", "--subject", "S9", "--into", str(out)],
+        capture_output=True, text=True, check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, "-m", "emgkit", "check", str(tmp_path / "x.h5")],
+                       capture_output=True, text=True, check=False)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "file not found" in r.stderr
