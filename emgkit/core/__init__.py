@@ -1,5 +1,73 @@
 """The signal core: numpy/scipy processing on arrays, no I/O.
 
 Nothing here imports h5py, pandas, Qt, BrainFlow, or any emgkit layer above
-:mod:`emgkit.model`.
+:mod:`emgkit.model`. Signals are ``(n_samples, n_channels)`` arrays in microvolts;
+parameters come from the dataclasses of :mod:`emgkit.model.config`. See
+``docs/signal-core.md`` for the defaults, their reasons, and the tolerances.
 """
+
+from emgkit.core._common import LowSampleRateWarning, window_samples
+from emgkit.core.decimate import minmax_decimate
+from emgkit.core.ecg import subtract_ecg_template
+from emgkit.core.envelope import (
+    StreamingEnvelope,
+    envelope,
+    linear_envelope,
+    moving_rms,
+)
+from emgkit.core.filters import (
+    StreamingFilter,
+    band_edges,
+    design_bandpass,
+    design_chain,
+    design_highpass,
+    design_lowpass,
+    design_notch,
+    detect_mains_hz,
+    filter_causal,
+    filter_offline,
+)
+from emgkit.core.normalise import normalise, peak_reference, select_reference
+from emgkit.core.onset import detect_bursts
+from emgkit.core.pipeline import (
+    StreamingProcessor,
+    StreamOutput,
+    filter_emg,
+    process_trial_emg,
+    resolve_mains_hz,
+)
+from emgkit.core.quality import QualityReport, assess_quality
+from emgkit.core.spectral import spectral_frequencies
+
+__all__ = [
+    "LowSampleRateWarning",
+    "QualityReport",
+    "StreamOutput",
+    "StreamingEnvelope",
+    "StreamingFilter",
+    "StreamingProcessor",
+    "assess_quality",
+    "band_edges",
+    "design_bandpass",
+    "design_chain",
+    "design_highpass",
+    "design_lowpass",
+    "design_notch",
+    "detect_bursts",
+    "detect_mains_hz",
+    "envelope",
+    "filter_causal",
+    "filter_emg",
+    "filter_offline",
+    "linear_envelope",
+    "minmax_decimate",
+    "moving_rms",
+    "normalise",
+    "peak_reference",
+    "process_trial_emg",
+    "resolve_mains_hz",
+    "select_reference",
+    "spectral_frequencies",
+    "subtract_ecg_template",
+    "window_samples",
+]

@@ -1,0 +1,147 @@
+"""Amplitude normalisation: MVC reference, peak-dynamic reference, percent of reference.
+
+The MVC reference of a channel is the highest value of the *same* envelope as the task
+trials over all MVC trials of the session (CEDE, Besomi et al. 2020: process reference
+and task alike, take the highest of several trials). A longer reference window
+(``NormalisationConfig.mvc_window_s``) is the caller's choice of the envelope it passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from emgkit.core._common import as_2d
+from emgkit.errors import AnalysisError, ConfigError
+from emgkit.model.config import NormalisationConfig
+
+
+def _names(n: int, channel_names: Sequence[str] | None) -> list[str]:
+    if channel_names is None:
+        return [f"channel {j + 1}" for j in range(n)]
+    if len(channel_names) != n:
+        raise ConfigError(f"{len(channel_names)} channel names given for {n} channels")
+    return list(channel_names)
+
+
+def peak_reference(envelopes: Sequence[np.ndarray]) -> np.ndarray:
+    """Highest envelope value per channel over several trials (NaN ignored).
+
+    Parameters
+    ----------
+    envelopes : sequence of numpy.ndarray
+        Each ``(n_samples_i, n_channels)`` (or ``(n_samples_i,)``), same channels.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_channels,)`` float64; NaN for a channel with no finite value.
+    """
+    if len(envelopes) == 0:
+        raise AnalysisError("no trials to take a reference from")
+    peaks = []
+    for e in envelopes:
+        e2, _ = as_2d(e, "envelope")
+        with np.errstate(invalid="ignore"):
+            finite = np.where(np.isfinite(e2), e2, -np.inf)
+        peaks.append(finite.max(axis=0) if e2.shape[0] else np.full(e2.shape[1], -np.inf))
+    if len({p.shape for p in peaks}) != 1:
+        raise ConfigError("all trials must have the same channels to take a reference")
+    ref = np.max(np.stack(peaks), axis=0).astype(np.float64)
+    ref[~np.isfinite(ref)] = np.nan
+    return ref
+
+
+def select_reference(
+    config: NormalisationConfig,
+    mvc_envelopes: Sequence[np.ndarray] = (),
+    task_envelopes: Sequence[np.ndarray] = (),
+    channel_names: Sequence[str] | None = None,
+) -> np.ndarray | None:
+    """Return the per-channel reference the configured method asks for.
+
+    Parameters
+    ----------
+    config : NormalisationConfig
+        ``mvc``: highest value over ``mvc_envelopes`` (envelopes computed with
+        ``config.mvc_window_s`` if set, else with the task window); ``peak_dynamic``:
+        over ``task_envelopes``; ``none``: returns None.
+    mvc_envelopes, task_envelopes : sequence of numpy.ndarray
+        ``(n_samples_i, n_channels)`` envelopes in microvolts.
+    channel_names : sequence of str, optional
+        Used in error messages (e.g. ``"semitendinosus left (ch 3)"``).
+
+    Raises
+    ------
+    AnalysisError
+        If a channel has no usable reference (no trials, all NaN, or zero); the message
+        names the channel and the alternatives.
+    """
+    if config.method == "none":
+        return None
+    source = mvc_envelopes if config.method == "mvc" else task_envelopes
+    kind = "MVC" if config.method == "mvc" else "task"
+    if len(source) == 0:
+        raise AnalysisError(
+            f"no {kind} trials to take the {config.method!r} reference from; record MVC "
+            "trials or choose normalisation method 'peak_dynamic' or 'none'"
+        )
+    ref = peak_reference(source)
+    check_reference(ref, channel_names, config.method)
+    return ref
+
+
+def check_reference(
+    reference_uv: np.ndarray, channel_names: Sequence[str] | None = None, method: str = "mvc"
+) -> None:
+    """Raise :class:`AnalysisError` naming the first channel without a positive reference."""
+    ref = np.atleast_1d(np.asarray(reference_uv, dtype=np.float64))
+    names = _names(ref.size, channel_names)
+    bad = np.nonzero(~(np.isfinite(ref) & (ref > 0)))[0]
+    if bad.size:
+        shown = ", ".join(repr(names[j]) for j in bad)
+        raise AnalysisError(
+            f"no {method} reference for {shown} (no finite, positive envelope value in the "
+            "reference trials); choose normalisation method 'peak_dynamic' or 'none' for "
+            "such channels"
+        )
+
+
+def normalise(
+    envelope_uv: np.ndarray,
+    reference_uv: np.ndarray | None,
+    channel_names: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Express an envelope in percent of a per-channel reference.
+
+    Parameters
+    ----------
+    envelope_uv : numpy.ndarray
+        ``(n_samples, n_channels)`` or ``(n_samples,)`` envelope in microvolts.
+    reference_uv : numpy.ndarray or None
+        ``(n_channels,)`` reference in microvolts; None returns the envelope unchanged
+        (method ``none``).
+    channel_names : sequence of str, optional
+        Used in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        Percent of reference, same shape, float32 for float32 input.
+
+    Raises
+    ------
+    AnalysisError
+        If a channel's reference is missing (NaN), zero or negative.
+    """
+    env = np.asarray(envelope_uv)
+    if reference_uv is None:
+        return env
+    e2, was_1d = as_2d(env, "envelope_uv")
+    ref = np.atleast_1d(np.asarray(reference_uv, dtype=np.float64))
+    if ref.size != e2.shape[1]:
+        raise ConfigError(f"{ref.size} reference values for {e2.shape[1]} channels")
+    check_reference(ref, channel_names)
+    out = (e2 * (100.0 / ref)).astype(e2.dtype if e2.dtype == np.float32 else np.float64)
+    return out[:, 0] if was_1d else out

@@ -1,0 +1,336 @@
+"""Processing configuration: frozen dataclasses, each default defined once.
+
+Every stage of the signal core reads its parameters from one of these classes, and the
+whole :class:`ProcessingConfig` travels into the provenance record of derived data
+(:meth:`ProcessingConfig.to_dict`, JSON-safe) and can be read back from a TOML table
+(:meth:`ProcessingConfig.from_dict`), where an unknown key is an error naming it and
+the allowed ones. The reasons and citations for the defaults are in
+``docs/signal-core.md``.
+
+To add a stage (e.g. ``SegmentationConfig``), write a frozen dataclass whose
+``__post_init__`` validates its values, and add it as a field of
+:class:`ProcessingConfig` with ``field(default_factory=...)``; serialisation and
+loading pick it up without further code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from emgkit._validate import check_nonnegative, check_option, check_positive
+from emgkit.errors import ConfigError
+
+_T = TypeVar("_T")
+
+
+def _opt_positive(name: str, value: Any, unit: str) -> None:
+    if value is not None:
+        check_positive(name, value, unit)
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{name} must be an integer >= {minimum}, but got {value!r}")
+
+
+class _Config:
+    """Mixin: dict round trip with unknown keys rejected."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the configuration as a JSON-safe dict (tuples become lists)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if isinstance(v, _Config):
+                v = v.to_dict()
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls: type[_T], d: dict[str, Any] | None = None, _where: str = "") -> _T:
+        """Build the configuration from a dict (e.g. a parsed TOML table).
+
+        Missing keys take their defaults; ``None`` values in TOML cannot be written, so
+        a key is simply left out to keep an automatic default.
+
+        Raises
+        ------
+        ConfigError
+            On an unknown key (the message names it and lists the allowed keys) or an
+            invalid value.
+        """
+        d = {} if d is None else d
+        if not isinstance(d, dict):
+            raise ConfigError(f"config section {_where or 'root'!r} must be a table, got {d!r}")
+        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        unknown = sorted(set(d) - set(fields))
+        if unknown:
+            key = f"{_where}.{unknown[0]}" if _where else unknown[0]
+            raise ConfigError(
+                f"unknown configuration key {key!r}; allowed keys"
+                f"{' in [' + _where + ']' if _where else ''} are {', '.join(sorted(fields))}"
+            )
+        kwargs: dict[str, Any] = {}
+        for name, value in d.items():
+            f = fields[name]
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else None
+            if isinstance(default, _Config):
+                value = type(default).from_dict(value, f"{_where}.{name}" if _where else name)
+            elif isinstance(value, list):
+                value = tuple(value)
+            kwargs[name] = value
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # pragma: no cover - guarded by the unknown-key check
+            raise ConfigError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class FilterConfig(_Config):
+    """Band-pass, mains notch and trunk ECG suppression.
+
+    Parameters
+    ----------
+    bandpass_low_hz : float
+        Lower cut-off of the Butterworth band-pass (SENIAM/ISEK: 10-20 Hz).
+    bandpass_high_hz : float or None
+        Upper cut-off; None means ``min(450 Hz, 0.45 fs)``.
+    bandpass_order : int
+        Butterworth prototype order (the band-pass has twice as many poles).
+    notch : bool
+        Whether to notch the mains frequency and its harmonics.
+    mains_hz : float or None
+        Mains frequency; None means from the session, else detected from the spectrum.
+    notch_q : float
+        Quality factor of the fundamental notch; every harmonic gets the same
+        bandwidth ``mains_hz / notch_q`` (as a comb filter does).
+    notch_harmonics : bool
+        Also notch the harmonics below the band-pass upper cut-off.
+    trunk_highpass_hz : float
+        Lower cut-off used instead of ``bandpass_low_hz`` on trunk channels
+        (Drake & Callaghan 2006), when ``ecg_method`` is ``highpass``.
+    ecg_method : str
+        ``highpass`` or ``template`` (offline ECG template subtraction, then the
+        ordinary band).
+    """
+
+    bandpass_low_hz: float = 20.0
+    bandpass_high_hz: float | None = None
+    bandpass_order: int = 4
+    notch: bool = True
+    mains_hz: float | None = None
+    notch_q: float = 30.0
+    notch_harmonics: bool = True
+    trunk_highpass_hz: float = 30.0
+    ecg_method: str = "highpass"
+
+    def __post_init__(self):
+        check_positive("bandpass_low_hz", self.bandpass_low_hz, "Hz")
+        _opt_positive("bandpass_high_hz", self.bandpass_high_hz, "Hz")
+        if self.bandpass_high_hz is not None and self.bandpass_high_hz <= self.bandpass_low_hz:
+            raise ConfigError(
+                f"bandpass_high_hz={self.bandpass_high_hz} must be > "
+                f"bandpass_low_hz={self.bandpass_low_hz}"
+            )
+        _check_int("bandpass_order", self.bandpass_order, 1)
+        _opt_positive("mains_hz", self.mains_hz, "Hz")
+        check_positive("notch_q", self.notch_q)
+        check_positive("trunk_highpass_hz", self.trunk_highpass_hz, "Hz")
+        check_option("ecg_method", self.ecg_method, ("highpass", "template"))
+
+
+@dataclass(frozen=True)
+class EnvelopeConfig(_Config):
+    """Amplitude envelope.
+
+    Parameters
+    ----------
+    method : str
+        ``rms`` (moving RMS, centred offline, trailing live) or ``linear``
+        (full-wave rectification then a Butterworth low-pass).
+    window_s : float
+        RMS window length in seconds (rounded to an odd number of samples).
+    lowpass_hz : float
+        Low-pass cut-off of the linear envelope.
+    lowpass_order : int
+        Butterworth order of the linear envelope low-pass.
+    """
+
+    method: str = "rms"
+    window_s: float = 0.25
+    lowpass_hz: float = 6.0
+    lowpass_order: int = 2
+
+    def __post_init__(self):
+        check_option("method", self.method, ("rms", "linear"))
+        check_positive("window_s", self.window_s, "s")
+        check_positive("lowpass_hz", self.lowpass_hz, "Hz")
+        _check_int("lowpass_order", self.lowpass_order, 1)
+
+
+@dataclass(frozen=True)
+class NormalisationConfig(_Config):
+    """Amplitude normalisation.
+
+    Parameters
+    ----------
+    method : str
+        ``mvc`` (percent of the highest envelope value over the session's MVC trials),
+        ``peak_dynamic`` (percent of the highest value over the task trials) or
+        ``none`` (microvolts).
+    mvc_window_s : float or None
+        RMS window for the reference; None means the same as the task envelope
+        (CEDE: process reference and task alike). 0.5 or 1.0 s are the usual options.
+    """
+
+    method: str = "mvc"
+    mvc_window_s: float | None = None
+
+    def __post_init__(self):
+        check_option("method", self.method, ("mvc", "peak_dynamic", "none"))
+        _opt_positive("mvc_window_s", self.mvc_window_s, "s")
+
+
+@dataclass(frozen=True)
+class OnsetConfig(_Config):
+    """Onset/offset detection.
+
+    Parameters
+    ----------
+    method : str
+        ``hodges_bui`` (rectified, low-passed signal above baseline mean + k SD for at
+        least ``min_duration_s``; Hodges & Bui 1996) or ``tkeo`` (the same rule on the
+        Teager-Kaiser energy of the band-passed signal; Li et al. 2007, Solnik 2010).
+    k_sd : float
+        Threshold in baseline standard deviations above the baseline mean.
+    min_duration_s : float
+        Minimum time above threshold for an onset.
+    min_gap_s : float
+        Shorter excursions below threshold inside a burst are bridged.
+    lowpass_hz : float
+        Low-pass applied to the rectified (or TKEO) signal before thresholding.
+    baseline_start_s, baseline_duration_s : float
+        Quiet baseline, relative to the start of the signal, when none is given.
+    """
+
+    method: str = "hodges_bui"
+    k_sd: float = 3.0
+    min_duration_s: float = 0.025
+    min_gap_s: float = 0.025
+    lowpass_hz: float = 50.0
+    baseline_start_s: float = 0.0
+    baseline_duration_s: float = 0.5
+
+    def __post_init__(self):
+        check_option("method", self.method, ("hodges_bui", "tkeo"))
+        check_positive("k_sd", self.k_sd)
+        check_positive("min_duration_s", self.min_duration_s, "s")
+        check_nonnegative("min_gap_s", self.min_gap_s, "s")
+        check_positive("lowpass_hz", self.lowpass_hz, "Hz")
+        check_nonnegative("baseline_start_s", self.baseline_start_s, "s")
+        check_positive("baseline_duration_s", self.baseline_duration_s, "s")
+
+
+@dataclass(frozen=True)
+class SpectralConfig(_Config):
+    """Median and mean frequency by Welch's method.
+
+    Parameters
+    ----------
+    welch_window_s : float
+        Welch segment length in seconds (Hann window).
+    overlap : float
+        Fraction of segment overlap, in [0, 1).
+    low_hz, high_hz : float or None
+        Band over which the moments are taken; None means the band-pass band.
+    """
+
+    welch_window_s: float = 0.25
+    overlap: float = 0.5
+    low_hz: float | None = None
+    high_hz: float | None = None
+
+    def __post_init__(self):
+        check_positive("welch_window_s", self.welch_window_s, "s")
+        if not 0 <= self.overlap < 1:
+            raise ConfigError(f"overlap must be in [0, 1), but got {self.overlap!r}")
+        _opt_positive("low_hz", self.low_hz, "Hz")
+        _opt_positive("high_hz", self.high_hz, "Hz")
+
+
+@dataclass(frozen=True)
+class QualityConfig(_Config):
+    """Thresholds of the per-channel quality flags (see :mod:`emgkit.core.quality`).
+
+    Parameters
+    ----------
+    rail_tolerance : float
+        A sample is at the rail when ``|x| >= rail_tolerance * full_scale_uv``.
+    railed_fraction : float
+        Flag ``railed`` when this fraction of the live samples sits at the rail.
+    clipping_fraction : float
+        Flag ``clipping`` when more than this fraction (but less than
+        ``railed_fraction``) sits at the rail.
+    dead_fraction : float
+        Flag ``flat`` when this fraction of samples is exactly zero (a powered-down
+        OpenBCI channel, zero-filled gaps).
+    flat_sd_uv : float
+        Flag ``flat`` when the standard deviation of the live, unrailed samples is
+        below this.
+    one_sign_fraction, flatness : float
+        Flag ``lead_off`` when at least ``one_sign_fraction`` of the samples share one
+        sign (a DC level the signal never crosses) and the spectral flatness of the
+        mean-removed signal over the band is at least ``flatness`` (white: no
+        physiological content).
+    mains_ratio : float
+        Flag ``mains`` when mains and harmonics hold this fraction of in-band power.
+    max_noise_rms_uv : float
+        Flag ``noisy_baseline`` when the band-passed rest RMS exceeds this.
+    min_snr_db : float
+        Flag ``low_snr`` when task RMS over rest RMS is below this.
+    """
+
+    rail_tolerance: float = 0.999
+    railed_fraction: float = 0.5
+    clipping_fraction: float = 0.001
+    dead_fraction: float = 0.5
+    flat_sd_uv: float = 0.1
+    one_sign_fraction: float = 0.99
+    flatness: float = 0.9
+    mains_ratio: float = 0.3
+    max_noise_rms_uv: float = 5.0
+    min_snr_db: float = 6.0
+
+    def __post_init__(self):
+        for name in (
+            "rail_tolerance",
+            "railed_fraction",
+            "clipping_fraction",
+            "dead_fraction",
+            "one_sign_fraction",
+            "flatness",
+            "mains_ratio",
+        ):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and 0 < v <= 1 and math.isfinite(v)):
+                raise ConfigError(f"{name} must be in (0, 1], but got {v!r}")
+        check_positive("flat_sd_uv", self.flat_sd_uv, "uV")
+        check_positive("max_noise_rms_uv", self.max_noise_rms_uv, "uV")
+        float(self.min_snr_db)
+
+
+@dataclass(frozen=True)
+class ProcessingConfig(_Config):
+    """All processing parameters, grouped by stage; recorded with every derived result."""
+
+    filter: FilterConfig = field(default_factory=FilterConfig)
+    envelope: EnvelopeConfig = field(default_factory=EnvelopeConfig)
+    normalisation: NormalisationConfig = field(default_factory=NormalisationConfig)
+    onset: OnsetConfig = field(default_factory=OnsetConfig)
+    spectral: SpectralConfig = field(default_factory=SpectralConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
