@@ -61,14 +61,31 @@ def describe(sf: SessionFile) -> list[str]:
     return lines
 
 
+def quality_lines(qualities) -> list[str]:
+    """Return one line per trial with its flagged channels (``ok`` when none)."""
+    lines = ["quality"]
+    for q in qualities:
+        if q.report is None:
+            lines.append(f"  {q.trial}  too short to judge")
+            continue
+        flagged = q.flagged()
+        text = "; ".join(f"{name}: {', '.join(f)}" for name, f in flagged.items())
+        lines.append(f"  {q.trial}  {text or 'ok'}")
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     """Print the summary; exit 2 if the file is invalid."""
+    from emgkit.analysis.quality import session_quality
     from emgkit.io.reader import SessionFile
 
     with SessionFile(args.session) as sf:
         for line in describe(sf):
             print(line)
         problems = sf.validate()
+        if not problems:
+            for line in quality_lines(session_quality(sf)):
+                print(line)
     if problems:
         raise FormatError(f"invalid session: {'; '.join(problems)}", args.session)
     print("valid")

@@ -187,3 +187,22 @@ def test_console_script_runs(tmp_path, datasets_dir, montage_toml):
                        capture_output=True, text=True, check=False)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and "file not found" in r.stderr
+
+
+def test_check_prints_quality_flags_of_every_trial(tmp_path, datasets_dir, capsys):
+    """Jordan_focus: input 3 sits at -187500 uV (railed); input 2 is a clean channel."""
+    montage = tmp_path / "m.toml"
+    montage.write_text('[[channel]]\nnumber = 2\nmuscle = "semitendinosus"\nside = "left"\n'
+                       '[[channel]]\nnumber = 3\nmuscle = "biceps_femoris"\nside = "left"\n')
+    out = tmp_path / "j.h5"
+    src = datasets_dir / "openbci_gui_cyton/OpenBCI_2016-02-13_Jordan_focus.txt.gz"
+    assert main(["import", str(src), "--montage", str(montage), "--task", "rest",
+                 "--subject", "J", "--into", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "6 gaps (365 samples lost)" in text
+    quality = text.split("quality\n", 1)[1].splitlines()[0]
+    assert quality.startswith("  t001  ")
+    assert "biceps_femoris_left: railed" in quality
+    assert "semitendinosus_left: railed" not in quality

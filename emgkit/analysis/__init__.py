@@ -1,0 +1,1 @@
+"""Analysis: quality of stored trials, repetitions, metrics, comparisons, statistics."""

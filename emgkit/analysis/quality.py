@@ -1,0 +1,67 @@
+"""Quality flags of a session's trials, with the session's rest trial as baseline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emgkit.core.quality import QualityReport, assess_quality
+from emgkit.io.reader import SessionFile
+from emgkit.model.config import QualityConfig
+
+#: Trials shorter than this are too short to judge (the checks need a spectrum).
+MIN_QUALITY_SAMPLES = 64
+
+
+@dataclass(frozen=True)
+class TrialQuality:
+    """Quality of one stored trial.
+
+    Attributes
+    ----------
+    trial : str
+        Trial id.
+    channel_names : tuple of str
+        Channel names in montage order.
+    report : QualityReport or None
+        None when the trial is too short to judge.
+    """
+
+    trial: str
+    channel_names: tuple[str, ...]
+    report: QualityReport | None
+
+    def flagged(self) -> dict[str, tuple[str, ...]]:
+        """Return the flagged channels, name to flags."""
+        if self.report is None:
+            return {}
+        return {n: f for n, f in zip(self.channel_names, self.report.flags) if f}
+
+
+def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> list[TrialQuality]:
+    """Assess the quality of every trial of an open session file.
+
+    The first ``rest`` trial at the same sampling rate, if any, is the baseline for the
+    noise and SNR checks of the other trials. Railed checks use the device's full scale
+    when the file records one.
+    """
+    infos = sf.trial_infos()
+    rest_id = next((t.id for t in infos if t.task.name == "rest" and
+                    t.n_samples >= MIN_QUALITY_SAMPLES), None)
+    rest = sf.read_emg(rest_id) if rest_id else None
+    out = []
+    for info in infos:
+        if info.n_samples < MIN_QUALITY_SAMPLES:
+            out.append(TrialQuality(info.id, sf.montage.names, None))
+            continue
+        emg = sf.read_emg(info.id)
+        baseline = rest if (rest is not None and info.id != rest_id and
+                            info.fs_hz == sf.trial_info(rest_id).fs_hz) else None
+        report = assess_quality(
+            np.asarray(emg, dtype=np.float32), info.fs_hz,
+            full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
+            rest_uv=baseline, config=config,
+        )
+        out.append(TrialQuality(info.id, sf.montage.names, report))
+    return out
