@@ -1,0 +1,82 @@
+"""The package layering of DESIGN.md, checked on the source's import statements.
+
+model -> core -> io -> analysis -> report, viewer, batch -> cli; a layer never imports
+one above it; the core imports neither Qt, BrainFlow, h5py nor pandas; emgkit reaches
+``acquisition`` only from the command line and the viewer.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = ROOT / "emgkit"
+
+#: Layer rank of each emgkit sub-package (a module may import its own rank or lower).
+RANK = {
+    "errors": 0, "_validate": 0, "_version": 0,
+    "model": 1,
+    "core": 2, "simulate": 2,
+    "io": 3,
+    "analysis": 4,
+    "report": 5, "viewer": 5, "batch": 5, "bids": 5, "demo": 5,
+    "cli": 6, "__main__": 6, "__init__": 6,
+}
+THIRD_PARTY_BANNED = {
+    "model": {"h5py", "pandas", "PySide6", "pyqtgraph", "brainflow", "matplotlib", "dask"},
+    "core": {"h5py", "pandas", "PySide6", "pyqtgraph", "brainflow", "matplotlib", "dask"},
+    "simulate": {"h5py", "pandas", "PySide6", "pyqtgraph", "brainflow", "matplotlib", "dask"},
+    # io may ask an installed BrainFlow for a board's CSV layout (static table otherwise)
+    "io": {"PySide6", "pyqtgraph", "matplotlib", "dask"},
+    "analysis": {"PySide6", "pyqtgraph", "brainflow"},
+}
+MAY_IMPORT_ACQUISITION = {"cli", "viewer", "demo", "__main__"}
+
+
+def _imports(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(PKG).parts
+    return rel[0].removesuffix(".py")
+
+
+MODULES = sorted(p for p in PKG.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_layering(path):
+    layer = _layer(path)
+    if path == PKG / "__init__.py":
+        layer = "errors"  # the package root re-exports only errors and the version
+    assert layer in RANK, f"{path}: add the new sub-package {layer!r} to RANK in {__file__}"
+    for name in _imports(path):
+        top = name.split(".")[0]
+        if top == "emgkit" and "." in name:
+            target = name.split(".")[1]
+            assert RANK.get(target, 99) <= RANK[layer] or target == layer, (
+                f"{path.relative_to(ROOT)} ({layer}) imports {name}, a higher layer"
+            )
+        if top == "acquisition":
+            assert layer in MAY_IMPORT_ACQUISITION, (
+                f"{path.relative_to(ROOT)}: only the CLI and viewer may import acquisition"
+            )
+        assert top not in THIRD_PARTY_BANNED.get(layer, set()), (
+            f"{path.relative_to(ROOT)} ({layer}) must not import {top}"
+        )
+
+
+def test_no_module_over_600_lines():
+    long = {str(p.relative_to(ROOT)): n for p in [*MODULES, *(ROOT / "acquisition").rglob("*.py")]
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 650}
+    assert long == {}
