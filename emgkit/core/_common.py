@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 
+from emgkit._validate import check_positive
 from emgkit.errors import ConfigError
 
 #: Below this sampling rate surface EMG is under-sampled (its content reaches ~450 Hz).
@@ -19,13 +20,7 @@ class LowSampleRateWarning(UserWarning):
 
 def check_fs(fs_hz: float) -> float:
     """Return ``fs_hz`` as float, or raise :class:`ConfigError` if it is not > 0."""
-    try:
-        fs = float(fs_hz)
-    except (TypeError, ValueError):
-        raise ConfigError(f"fs_hz must be a positive number (in Hz), but got {fs_hz!r}") from None
-    if not math.isfinite(fs) or fs <= 0:
-        raise ConfigError(f"fs_hz must be a positive number (in Hz), but got {fs_hz!r}")
-    return fs
+    return check_positive("fs_hz", fs_hz, "Hz")
 
 
 def warn_low_fs(fs_hz: float, what: str, stacklevel: int = 3) -> None:
