@@ -78,15 +78,25 @@ def neurokit_per_channel_sample(seconds: float = 10.0) -> float | None:
     return t / x.size
 
 
-def run(minutes: float = 10.0, n_channels: int = 16, repeat: int = 2) -> dict:
+def run(minutes: float = 10.0, n_channels: int = 16, repeat: int = 5) -> dict:
     x = make_data(n_channels, minutes)
     n_cs = x.size
-    res = {"n_channel_samples": n_cs, "input_mb": x.nbytes / 1e6}
-    res["emgkit_s"] = timed(emgkit_chain, x, FS_HZ, repeat=repeat)
+    res = {"n_channel_samples": n_cs, "input_mb": x.nbytes / 1e6, "repeat": repeat}
     fundamental = ProcessingConfig(filter=FilterConfig(notch_harmonics=False))
-    res["emgkit_fundamental_s"] = timed(emgkit_chain, x, FS_HZ, fundamental, repeat=repeat)
-    res["textbook_s"] = timed(textbook_chain, x, FS_HZ, repeat=repeat)
-    res["bandpass_s"] = timed(bandpass_only, x, FS_HZ, repeat=repeat)
+    reference = ProcessingConfig(filter=FilterConfig(offline_method="sosfiltfilt"))
+    cases = {
+        "emgkit_s": (emgkit_chain, x, FS_HZ),
+        "emgkit_fundamental_s": (emgkit_chain, x, FS_HZ, fundamental),
+        "emgkit_sosfiltfilt_s": (emgkit_chain, x, FS_HZ, reference),
+        "textbook_s": (textbook_chain, x, FS_HZ),
+        "bandpass_s": (bandpass_only, x, FS_HZ),
+    }
+    # Round robin, best of `repeat`: load from other jobs hits every case alike.
+    for key in cases:
+        res[key] = np.inf
+    for _ in range(repeat):
+        for key, (fn, *args) in cases.items():
+            res[key] = min(res[key], timed(fn, *args))
     res["emgkit_memory_x"] = peak_memory_ratio(emgkit_chain, x)
     del x
     nk = neurokit_per_channel_sample()

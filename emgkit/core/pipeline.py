@@ -3,7 +3,11 @@
 Offline (:func:`process_trial_emg`, default): per channel, the mean is removed, trunk
 channels optionally get ECG template subtraction, the band-pass and mains notches run
 as one SOS cascade forward and backward (zero phase), and the envelope is the centred
-moving RMS (or the zero-phase linear envelope).
+moving RMS (or the zero-phase linear envelope). ``FilterConfig.offline_method`` picks
+how the zero-phase filter is applied: ``fft`` (default, :mod:`emgkit.core.fftfilt`,
+``sosfiltfilt``'s result at a cost independent of the number of notches; the centred
+RMS is then computed on each block of filtered channels while it is still in cache) or
+``sosfiltfilt`` (the reference recursion, :func:`~emgkit.core.filters.filter_offline`).
 
 Causal (``causal=True``) and live (:class:`StreamingProcessor`): the same cascade run
 once forward from the steady state of the first sample (no mean removal: the band-pass
@@ -20,9 +24,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from emgkit.core._common import as_2d, check_fs
+from emgkit.core._common import as_2d, check_fs, window_samples
 from emgkit.core.ecg import subtract_ecg_template
-from emgkit.core.envelope import StreamingEnvelope, envelope
+from emgkit.core.envelope import StreamingEnvelope, envelope, moving_rms
+from emgkit.core.fftfilt import filter_offline_fft, filtfilt_fft_into
 from emgkit.core.filters import (
     StreamingFilter,
     design_chain,
@@ -98,11 +103,21 @@ def filter_emg(
         ``(n_samples, n_channels)`` float32 (float64 for float64 input) in microvolts.
     """
     cfg = FilterConfig() if config is None else config
+    out, was_1d = _filter(emg_uv, fs_hz, regions, cfg, mains_hz, causal)
+    return out[:, 0] if was_1d else out
+
+
+def _filter(emg_uv, fs_hz, regions, cfg: FilterConfig, mains_hz, causal, post=None):
+    """:func:`filter_emg` into a new ``(n, n_channels)`` array; ``post`` as in fftfilt.
+
+    ``post`` (offline ``fft`` method only) is applied to every channel's filtered rows.
+    """
     fs = check_fs(fs_hz)
     x2, was_1d = as_2d(emg_uv, "emg_uv")
     regs = _regions(regions, x2.shape[1])
     chains = _chains(cfg, fs, regs, resolve_mains_hz(cfg, x2, fs, mains_hz))
     out = np.empty(x2.shape, np.float64 if x2.dtype == np.float64 else np.float32)
+    fft = cfg.offline_method == "fft"
     for r, sos in chains.items():
         cols = [j for j, rr in enumerate(regs) if rr == r]
         if causal:
@@ -110,10 +125,17 @@ def filter_emg(
         elif r == "trunk" and cfg.ecg_method == "template":
             for j in cols:
                 clean = subtract_ecg_template(x2[:, j] - x2[:, j].mean(dtype=np.float64), fs)
-                out[:, j] = filter_offline(sos, clean.astype(out.dtype))
+                apply = filter_offline_fft if fft else filter_offline
+                y = apply(sos, clean.astype(out.dtype))
+                if post is not None:
+                    y = np.ascontiguousarray(y[None, :])
+                    post(y)
+                out[:, j] = y.ravel()
+        elif fft:
+            filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, post=post)
         else:
             filtfilt_into(sos, x2, out, cols, remove_mean=True)
-    return out[:, 0] if was_1d else out
+    return out, was_1d
 
 
 def process_trial_emg(
@@ -153,6 +175,21 @@ def process_trial_emg(
         Only with ``return_filtered``: the filtered signal, same shape.
     """
     cfg = ProcessingConfig() if config is None else config
+    if (
+        not causal
+        and not return_filtered
+        and cfg.filter.offline_method == "fft"
+        and cfg.envelope.method == "rms"
+    ):
+        # Fused: the centred RMS of each block of channels, on its contiguous rows.
+        fs = check_fs(fs_hz)
+        window_samples(cfg.envelope.window_s, fs)  # invalid windows fail before filtering
+
+        def rms_rows(rows):
+            moving_rms(rows.T, fs, cfg.envelope.window_s, centred=True, inplace=True)
+
+        env, was_1d = _filter(emg_uv, fs, regions, cfg.filter, mains_hz, False, rms_rows)
+        return env[:, 0] if was_1d else env
     filtered = filter_emg(emg_uv, fs_hz, regions, cfg.filter, mains_hz, causal)
     # Without return_filtered the envelope may overwrite the filtered signal (memory).
     env = envelope(filtered, fs_hz, cfg.envelope, causal=causal, inplace=not return_filtered)

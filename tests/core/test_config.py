@@ -77,3 +77,10 @@ def test_bad_values(make, expected):
 def test_frozen():
     with pytest.raises(AttributeError):
         FilterConfig().bandpass_low_hz = 10  # type: ignore[misc]
+
+
+def test_offline_method():
+    assert FilterConfig().offline_method == "fft"
+    assert FilterConfig(offline_method="sosfiltfilt").to_dict()["offline_method"] == "sosfiltfilt"
+    with pytest.raises(ConfigError, match="'fft', 'sosfiltfilt'"):
+        FilterConfig(offline_method="fir")

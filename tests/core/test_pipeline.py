@@ -1,4 +1,5 @@
 import itertools
+import warnings
 
 import numpy as np
 import pytest
@@ -113,3 +114,54 @@ def test_minmax_decimation_keeps_peaks(rng):
     assert d2.shape == (1000,)
     with pytest.raises(ConfigError):
         minmax_decimate(y, 0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_fft_chain_equals_filter_then_envelope(rng, dtype):
+    fs = 1000.0
+    x, _ = _raw(rng, fs, 14, 5)
+    x = x.astype(dtype)
+    regions = ["limb", "trunk", "limb", "limb", "trunk"]
+    cfg = ProcessingConfig()
+    assert cfg.filter.offline_method == "fft"
+    env = process_trial_emg(x, fs, regions, cfg, mains_hz=50.0)
+    env2, filt = process_trial_emg(x, fs, regions, cfg, mains_hz=50.0, return_filtered=True)
+    # the fused RMS is the same arithmetic on the same filtered numbers
+    assert env.dtype == dtype
+    assert_allclose(env, env2, rtol=0, atol=0)
+    assert_allclose(filt, filter_emg(x, fs, regions, cfg.filter, 50.0), rtol=0, atol=0)
+    # and the reference recursion gives the same envelope
+    ref_cfg = ProcessingConfig(filter=FilterConfig(offline_method="sosfiltfilt"))
+    ref = process_trial_emg(x.astype(np.float64), fs, regions, ref_cfg, mains_hz=50.0)
+    tol = 1e-6 if dtype == np.float64 else 2e-5
+    assert np.abs(env - ref).max() <= tol * ref.mean()
+
+
+@pytest.mark.parametrize("fs", [250.0, 1000.0, 2000.0])
+def test_default_chain_rms_of_a_sine(fs):
+    # known answer on the default (fft, fused) path: a pass-band sine of amplitude A gives
+    # A |H(f)|**2 / sqrt(2), whole cycles in the window
+    n_win = 2 * int(0.25 * fs / 2) + 1
+    f0 = round(70 * n_win / fs) * fs / n_win
+    t = np.arange(int(16 * fs)) / fs
+    x = (120 * np.sin(2 * np.pi * f0 * t + 0.3) + 2e4).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        env = process_trial_emg(x, fs, "limb", mains_hz=50.0)
+        sos = design_chain(FilterConfig(), fs, "limb", 50.0)
+    _, h = signal.sosfreqz(sos, worN=[f0], fs=fs)
+    mid = slice(int(4 * fs), -int(4 * fs))
+    assert env.shape == x.shape and env.dtype == np.float32
+    assert_allclose(env[mid], 120 * np.abs(h[0]) ** 2 / np.sqrt(2), rtol=0.005)
+
+
+def test_template_ecg_on_fft_path_matches_reference(rng):
+    fs = 1000.0
+    x, _ = _raw(rng, fs, 13, 2)
+    fast = ProcessingConfig(filter=FilterConfig(ecg_method="template"))
+    slow = ProcessingConfig(
+        filter=FilterConfig(ecg_method="template", offline_method="sosfiltfilt")
+    )
+    a = process_trial_emg(x, fs, ["trunk", "limb"], fast, mains_hz=50.0)
+    b = process_trial_emg(x, fs, ["trunk", "limb"], slow, mains_hz=50.0)
+    assert np.abs(a - b).max() <= 1e-6 * b.mean()
