@@ -198,6 +198,7 @@ class SessionWriter:
         source: Source | None = None,
         notes: str = "",
         expected_samples: int = 0,
+        compress: bool = True,
     ) -> TrialWriter:
         """Create a new, empty trial group and return its :class:`TrialWriter`.
 
@@ -217,6 +218,11 @@ class SessionWriter:
             Free text.
         expected_samples : int
             A size hint for the first allocation.
+        compress : bool
+            Compress the signals. Live recording passes False: a compressed chunk
+            rewritten after the last flush may move and leave the flushed index pointing
+            at overwritten bytes if the process is killed; an uncompressed chunk stays in
+            place and only gains rows.
         """
         fs = float(fs_hz if fs_hz is not None else self.device.fs_hz)
         tid = self.next_trial_id()
@@ -236,9 +242,10 @@ class SessionWriter:
             g.attrs["source_format"] = source.format
         nch = len(self.montage.channels)
         rows = schema.chunk_rows(fs)
+        comp = schema.COMPRESSION if compress else {}
         emg = g.create_dataset(
             "emg", shape=(0, nch), maxshape=(None, nch), dtype="<f4",
-            chunks=(rows, nch), **schema.COMPRESSION,
+            chunks=(rows, nch), **comp,
         )
         emg.attrs["unit"] = "uV"
         emg.attrs["conversion_to_uV"] = 1.0
@@ -247,14 +254,14 @@ class SessionWriter:
         emg.attrs["channel_names"] = np.array(self.montage.names, dtype=object).astype(schema.STR)
         if accel:
             a = g.create_dataset("accel", shape=(0, 3), maxshape=(None, 3), dtype="<f4",
-                                 chunks=(rows, 3), **schema.COMPRESSION)
+                                 chunks=(rows, 3), **comp)
             a.attrs["unit"] = "g"
         if package_num:
             g.create_dataset("package_num", shape=(0,), maxshape=(None,), dtype="<i2",
-                             chunks=(rows,), **schema.COMPRESSION)
+                             chunks=(rows,), **comp)
         if timestamps:
             t = g.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="<f8",
-                                 chunks=(rows,), **schema.COMPRESSION)
+                                 chunks=(rows,), **comp)
             t.attrs["unit"] = "s"
             t.attrs["description"] = "host Unix time when the sample was parsed, not sample time"
         g.create_dataset("events", shape=(0,), maxshape=(None,), dtype=schema.EVENT_DTYPE,

@@ -1,0 +1,558 @@
+"""The recorder: acquisition thread -> bounded queue -> writer thread -> HDF5 session.
+
+Guarantees (see ``docs/acquisition.md``):
+
+- Acquisition never waits on disk: the acquisition thread only reads the source and puts
+  blocks into a bounded queue. If the queue is full the recorder fails loudly (the trial
+  is closed incomplete with a message), it never drops blocks silently.
+- The writer thread appends every block to the open trial through
+  :class:`~emgkit.io.writer.TrialWriter` and flushes at least every ``flush_interval_s``
+  (0.5 s by default), so a killed process loses at most that much.
+- Packet-counter gaps are found across block boundaries and stored as ``gap`` events
+  (sample = first stored sample after the gap, value = missing samples). Samples are not
+  filled in: sample indices follow the stored rows (``docs/session-format.md``).
+- A trial is marked ``completed`` only when it is closed normally; a disconnect or an
+  overflow closes it with ``completed = False`` and a note, keeping every sample so far.
+- Memory is flat: nothing grows with the recording's length but the events.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from os import PathLike
+
+import numpy as np
+
+from acquisition.live import LiveQuality
+from acquisition.sources.base import Block, Source
+from emgkit.core.packets import find_gaps
+from emgkit.errors import AcquisitionError
+from emgkit.io.writer import SessionWriter, TrialWriter, utc_now
+from emgkit.model.session import Events
+from emgkit.model.tasks import Task
+
+log = logging.getLogger("emgkit")
+
+#: A scheduled event of a trial: (sample offset, kind, label).
+ScheduledEvent = tuple[int, str, str]
+
+
+@dataclass(frozen=True)
+class TrialResult:
+    """How a trial ended.
+
+    Attributes
+    ----------
+    trial_id : str
+        Id in the session file.
+    n_samples : int
+        Samples stored.
+    n_gaps, missing_samples : int
+        Packet-counter gaps found and samples lost in them.
+    completed : bool
+        The ``completed`` flag written to the file.
+    reason : str
+        ``duration`` (reached its length), ``stopped`` (ended by the operator or a
+        signal), ``end`` (the source ran out), ``error`` (disconnect, overflow).
+    message : str
+        A sentence for the operator.
+    """
+
+    trial_id: str
+    n_samples: int
+    n_gaps: int
+    missing_samples: int
+    completed: bool
+    reason: str
+    message: str = ""
+
+
+@dataclass
+class RecorderStatus:
+    """A snapshot for status lines and viewers."""
+
+    trial_id: str | None
+    elapsed_s: float
+    n_samples: int
+    n_gaps: int
+    missing_samples: int
+    n_markers: int
+    queue_blocks: int
+    quality: list[str] = field(default_factory=list)
+    rms_uv: list[float] = field(default_factory=list)
+    error: str | None = None
+
+
+class _Trial:
+    def __init__(self, tw: TrialWriter, n_target: int | None, events: Iterable[ScheduledEvent]):
+        self.tw = tw
+        self.n_target = n_target
+        self.pending = sorted(events)
+        self.n_gaps = 0
+        self.missing = 0
+        self.n_markers = 0
+        self.t0 = time.monotonic()
+        self.done = threading.Event()
+        self.result: TrialResult | None = None
+
+
+class Recorder:
+    """Records trials from a :class:`~acquisition.sources.base.Source` into a session file.
+
+    Parameters
+    ----------
+    source : Source
+        An opened (or openable) source; :meth:`start` starts it and it streams until
+        :meth:`close`, so gap detection is continuous across trials.
+    session_path : str or os.PathLike
+        An existing session file (see :func:`emgkit.io.writer.create_session`).
+    queue_blocks : int
+        Capacity of the queue between acquisition and writing, in blocks (about 20 ms
+        each from BrainFlow sources: 1000 blocks hold 20 s).
+    flush_interval_s : float
+        The writer flushes the file at least this often (<= 1 s).
+    read_timeout_s : float
+        How long one source read waits for data.
+    on_flush : callable, optional
+        ``on_flush(trial_id, n_samples)`` after each flush of a trial (tests, progress).
+    batch_s : float
+        The writer gathers up to this much data (or waits this long) per HDF5 append.
+
+    Examples
+    --------
+    >>> with Recorder(source, "session.h5") as rec:               # doctest: +SKIP
+    ...     result = rec.record_trial(Task("rest"), duration_s=5.0)
+    """
+
+    def __init__(self, source: Source, session_path: str | PathLike, *, queue_blocks: int = 1000,
+                 flush_interval_s: float = 0.5, read_timeout_s: float = 0.05,
+                 on_flush: Callable[[str, int], None] | None = None, batch_s: float = 0.1):
+        if not 0 < flush_interval_s <= 1.0:
+            raise ValueError(f"flush_interval_s must be in (0, 1], got {flush_interval_s}")
+        self.source = source
+        self.info = source.info
+        self.path = session_path
+        self.flush_interval_s = float(flush_interval_s)
+        self.read_timeout_s = float(read_timeout_s)
+        self.on_flush = on_flush
+        self.batch_s = float(batch_s)
+        self._q: queue.Queue = queue.Queue(maxsize=int(queue_blocks))
+        self._sw: SessionWriter | None = None
+        self._acq: threading.Thread | None = None
+        self._wri: threading.Thread | None = None
+        self._running = threading.Event()
+        self._trial: _Trial | None = None
+        self._prev_counter: int | None = None
+        self._last_flush = time.monotonic()
+        self.error: AcquisitionError | None = None
+        self.quality = LiveQuality(self.info.fs_hz, len(self.info.channels),
+                                   self.info.full_scale_uv)
+        self._subscribers: list[Callable[[Block], None]] = []
+        self.n_blocks = 0
+        self.max_queue_blocks = 0
+        self._ended = False
+        # a finite source (a stored trial) is read from the first trial on, not discarded
+        self._go = threading.Event()
+        if not getattr(source, "finite", False):
+            self._go.set()
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> Recorder:
+        """Open the session file, start the source and both threads; returns self."""
+        if self._running.is_set():
+            return self
+        sw = SessionWriter(self.path)
+        self._check_montage(sw)
+        self._sw = sw
+        try:
+            self.source.start()
+        except BaseException:
+            sw.close()
+            self._sw = None
+            raise
+        self._running.set()
+        self._wri = threading.Thread(target=self._writer_loop, name="recorder-writer",
+                                     daemon=True)
+        self._acq = threading.Thread(target=self._acquire_loop, name="recorder-acquire",
+                                     daemon=True)
+        self._wri.start()
+        self._acq.start()
+        return self
+
+    def _check_montage(self, sw: SessionWriter) -> None:
+        numbers = tuple(sw.montage.numbers)
+        if numbers != tuple(self.info.channels):
+            sw.close()
+            raise AcquisitionError(
+                f"the source delivers inputs {list(self.info.channels)} but the session's "
+                f"montage records {list(numbers)}", self.path)
+
+    def close(self) -> None:
+        """End any open trial (incomplete), stop the source and the threads, close the file."""
+        if self._trial is not None and self._wri is not None and self._wri.is_alive():
+            self.end_trial(completed=False, note="recorder closed while the trial was running")
+        self._running.clear()
+        if self._acq is not None:
+            self._acq.join(timeout=5.0)
+        if self._wri is not None:
+            self._q.put(("quit",))
+            self._wri.join(timeout=10.0)
+        try:
+            self.source.stop()
+        finally:
+            if self._sw is not None:
+                self._sw.close()
+                self._sw = None
+
+    def __enter__(self) -> Recorder:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def subscribe(self, callback: Callable[[Block], None]) -> None:
+        """Call ``callback(block)`` from the writer thread for every block (live views).
+
+        The callback must be quick; it runs after the block is written.
+        """
+        self._subscribers.append(callback)
+
+    # -- trials ----------------------------------------------------------------------------
+    def begin_trial(self, task: Task, *, duration_s: float | None = None, notes: str = "",
+                    events: Iterable[ScheduledEvent] = ()) -> None:
+        """Start a trial with the next block; it ends after ``duration_s`` or :meth:`end_trial`.
+
+        Parameters
+        ----------
+        task : Task
+            The trial's task.
+        duration_s : float, optional
+            Store exactly ``round(duration_s * fs)`` samples, then close the trial.
+        notes : str
+            Free text stored with the trial.
+        events : iterable of (int, str, str)
+            Events to write at sample offsets (e.g. a protocol's repetitions).
+        """
+        self._raise_if_failed()
+        if self._trial is not None:
+            raise AcquisitionError("a trial is already being recorded")
+        n_target = None if duration_s is None else max(1, round(duration_s * self.info.fs_hz))
+        done = threading.Event()
+        box: list = []
+        self._q.put(("begin", task, n_target, notes, list(events), box, done))
+        done.wait()
+        if box and isinstance(box[0], BaseException):
+            raise box[0]
+
+    def add_event(self, kind: str, label: str = "", value: float = np.nan) -> None:
+        """Add an event at the current sample of the open trial."""
+        self._q.put(("event", kind, label, value))
+
+    def insert_marker(self, value: float) -> None:
+        """Send a marker through the source (stored as a ``marker`` event on its sample)."""
+        self.source.insert_marker(value)
+
+    def end_trial(self, completed: bool = True, note: str = "") -> TrialResult | None:
+        """Close the open trial after the blocks already queued; return its result."""
+        t = self._trial
+        if t is None:
+            return None
+        if not t.done.is_set():
+            self._q.put(("end", completed, note, "stopped"))
+        t.done.wait(timeout=15.0)
+        return t.result
+
+    def wait_trial(self, timeout_s: float | None = None) -> TrialResult | None:
+        """Wait until the open trial ends by itself; its result, or None on timeout."""
+        t = self._trial
+        if t is None:
+            return self.last_result
+        if t.done.wait(timeout_s):
+            return t.result
+        return None
+
+    last_result: TrialResult | None = None
+
+    def record_trial(self, task: Task, duration_s: float | None = None, *,
+                     stop: threading.Event | None = None, notes: str = "",
+                     events: Iterable[ScheduledEvent] = (),
+                     on_status: Callable[[RecorderStatus], None] | None = None,
+                     status_interval_s: float = 0.5) -> TrialResult:
+        """Record one trial and return how it ended.
+
+        Parameters
+        ----------
+        task : Task
+            The trial's task.
+        duration_s : float, optional
+            Length of the trial; until ``stop`` is set if None.
+        stop : threading.Event, optional
+            Setting it ends the trial early, keeping what was recorded.
+        notes : str
+            Free text stored with the trial.
+        events : iterable of (int, str, str)
+            Scheduled events (sample offset, kind, label).
+        on_status : callable, optional
+            Called with a :class:`RecorderStatus` every ``status_interval_s``.
+        status_interval_s : float
+            Status period.
+        """
+        if duration_s is None and stop is None:
+            raise ValueError("record_trial needs a duration or a stop event")
+        self.begin_trial(task, duration_s=duration_s, notes=notes, events=events)
+        t0 = time.monotonic()
+        while True:
+            res = self.wait_trial(status_interval_s)
+            if on_status is not None:
+                on_status(self.status())
+            if res is not None:
+                return res
+            if stop is not None and stop.is_set():
+                secs = time.monotonic() - t0
+                return self.end_trial(True, f"ended early by the operator after {secs:.1f} s")
+
+    def status(self) -> RecorderStatus:
+        """Return a snapshot of the recording state."""
+        t = self._trial
+        q = self.quality
+        return RecorderStatus(
+            trial_id=None if t is None else t.tw.id,
+            elapsed_s=0.0 if t is None else time.monotonic() - t.t0,
+            n_samples=0 if t is None else t.tw.n_samples,
+            n_gaps=0 if t is None else t.n_gaps,
+            missing_samples=0 if t is None else t.missing,
+            n_markers=0 if t is None else t.n_markers,
+            queue_blocks=self._q.qsize(),
+            quality=q.labels(), rms_uv=[float(v) for v in q.rms_uv],
+            error=None if self.error is None else str(self.error),
+        )
+
+    def _raise_if_failed(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if not self._running.is_set():
+            raise AcquisitionError("the recorder is not running (call start())")
+
+    # -- acquisition thread ----------------------------------------------------------------------
+    def _acquire_loop(self) -> None:
+        src = self.source
+        realtime = getattr(src, "realtime", True)
+        try:
+            while self._running.is_set():
+                if not self._go.wait(self.read_timeout_s):
+                    continue
+                block = src.read(self.read_timeout_s)
+                if block is None:
+                    self._q.put(("eos",))
+                    return
+                if block.n_samples == 0:
+                    continue
+                if not realtime:  # a replay or simulation can wait for the disk
+                    self._q.put(block)
+                    continue
+                try:
+                    self._q.put_nowait(block)
+                except queue.Full:
+                    secs = self._q.maxsize * block.n_samples / self.info.fs_hz
+                    raise AcquisitionError(
+                        f"recorder queue overflow: the writer fell {self._q.maxsize} blocks "
+                        f"(~{secs:.0f} s) behind (disk too slow or blocked?); acquisition "
+                        "stopped so that no data are lost silently") from None
+                self.max_queue_blocks = max(self.max_queue_blocks, self._q.qsize())
+        except AcquisitionError as e:
+            self._q.put(("fatal", e))
+        except Exception as e:  # a bug in a source must still end the trial cleanly
+            log.exception("acquisition thread failed")
+            self._q.put(("fatal", AcquisitionError(f"acquisition failed: {type(e).__name__}: "
+                                                   f"{e}")))
+
+    # -- writer thread -----------------------------------------------------------------------
+    def _writer_loop(self) -> None:
+        while True:
+            batch, control = self._next_batch()
+            try:
+                if batch is not None:
+                    self._on_block(batch)
+                if control is not None:
+                    if control[0] == "quit":
+                        self._flush()
+                        return
+                    self._on_control(control)
+                self._maybe_flush()
+            except Exception as e:  # disk full, HDF5 error: fail loudly, keep what we have
+                log.exception("recorder writer failed")
+                self._fail(AcquisitionError(f"writing {self.path} failed: "
+                                            f"{type(e).__name__}: {e}"))
+
+    def _next_batch(self) -> tuple[Block | None, tuple | None]:
+        """Collect queued blocks into one (an HDF5 append costs ~3 ms whatever its size).
+
+        Waits up to ``batch_s`` for ``batch_s`` worth of samples; stops early at a control
+        message (returned second, to be handled after the blocks before it).
+        """
+        blocks: list[Block] = []
+        n = 0
+        deadline = time.monotonic() + self.batch_s
+        want = max(1, int(self.batch_s * self.info.fs_hz))
+        while n < want:
+            timeout = deadline - time.monotonic()
+            try:
+                item = self._q.get(timeout=timeout) if timeout > 0 else self._q.get_nowait()
+            except queue.Empty:
+                break
+            if not isinstance(item, Block):
+                return _merge(blocks), item
+            blocks.append(item)
+            n += item.n_samples
+        return _merge(blocks), None
+
+    def _on_control(self, item: tuple) -> None:
+        kind = item[0]
+        if kind == "begin":
+            _, task, n_target, notes, events, box, done = item
+            if self._ended:
+                box.append(AcquisitionError(f"the source {self.info.address} has ended"))
+                done.set()
+                return
+            try:
+                tw = self._sw.begin_trial(task, self.info.fs_hz, accel=self.info.has_accel,
+                                          package_num=True, timestamps=True,
+                                          start_time=utc_now(), notes=notes, compress=False)
+                self._trial = _Trial(tw, n_target, events)
+                self.last_result = None
+                self._go.set()
+            except Exception as e:
+                box.append(e)
+            done.set()
+        elif kind == "event":
+            t = self._trial
+            if t is not None:
+                t.tw.add_events(Events([t.tw.n_samples], [item[1]], [item[2]], [item[3]]))
+        elif kind == "end":
+            self._close_trial(item[1], item[2], item[3])
+        elif kind == "eos":
+            self._ended = True
+            self._close_trial(True, "the source ended", "end")
+        elif kind == "fatal":
+            self._fail(item[1])
+
+    def _fail(self, err: AcquisitionError) -> None:
+        self.error = err
+        self._running.clear()
+        if self._trial is not None:
+            self._close_trial(False, str(err), "error")
+
+    def _on_block(self, block: Block) -> None:
+        self.n_blocks += 1
+        pn = block.package_num
+        at, missing = find_gaps(pn, self.info.counter_step, self.info.counter_modulo,
+                                previous=self._prev_counter)
+        self._prev_counter = int(pn[-1])
+        self.quality.update(block.emg_uv)
+        t = self._trial
+        if t is not None:
+            n0 = t.tw.n_samples
+            take = block.n_samples
+            if t.n_target is not None:
+                take = min(take, t.n_target - n0)
+            part = block if take == block.n_samples else block.slice(0, take)
+            t.tw.append(part.emg_uv, part.accel_g if self.info.has_accel else None,
+                        part.package_num, part.timestamps_s)
+            self._events_of(t, part, n0, at[at < take], missing[at < take])
+            if t.n_target is not None and t.tw.n_samples >= t.n_target:
+                self._close_trial(True, "", "duration")
+        for cb in self._subscribers:
+            cb(block)
+
+    def _events_of(self, t: _Trial, part: Block, n0: int, at: np.ndarray,
+                   missing: np.ndarray) -> None:
+        samples, kinds, labels, values = [], [], [], []
+        for a, m in zip(at, missing):
+            if n0 + a == 0:  # lost before the trial's first sample: not this trial's
+                continue
+            samples.append(n0 + int(a))
+            kinds.append("gap")
+            labels.append("")
+            values.append(float(m))
+            t.n_gaps += 1
+            t.missing += int(m)
+        if part.marker is not None:
+            for i in np.nonzero(part.marker)[0]:
+                samples.append(n0 + int(i))
+                kinds.append("marker")
+                labels.append(f"{part.marker[i]:g}")
+                values.append(float(part.marker[i]))
+                t.n_markers += 1
+        n1 = n0 + part.n_samples
+        while t.pending and t.pending[0][0] <= n1 and (
+                t.pending[0][0] < n1 or t.n_target == n1):
+            off, kind, label = t.pending.pop(0)
+            samples.append(int(off))
+            kinds.append(kind)
+            labels.append(label)
+            values.append(np.nan)
+        if samples:
+            order = np.argsort(samples, kind="stable")
+            t.tw.add_events(Events(np.asarray(samples)[order], np.asarray(kinds, object)[order],
+                                   np.asarray(labels, object)[order],
+                                   np.asarray(values)[order]))
+
+    def _close_trial(self, completed: bool, note: str, reason: str) -> None:
+        t = self._trial
+        if t is None:
+            return
+        tw = t.tw
+        if t.pending:  # scheduled events that fall at or before the last sample
+            late = [e for e in t.pending if e[0] <= tw.n_samples]
+            if late:
+                tw.add_events(Events([e[0] for e in late], [e[1] for e in late],
+                                     [e[2] for e in late]))
+        if note:
+            old = tw.group.attrs.get("notes", "")
+            tw.group.attrs["notes"] = f"{old}; {note}" if old else note
+        tw.close(completed)
+        self._last_flush = time.monotonic()
+        secs = tw.n_samples / self.info.fs_hz
+        message = (f"trial {tw.id}: {tw.n_samples} samples ({secs:.2f} s) saved, "
+                   f"{t.n_gaps} gaps ({t.missing} samples lost)")
+        if note:
+            message += f"; {note}"
+        t.result = TrialResult(tw.id, tw.n_samples, t.n_gaps, t.missing, completed, reason,
+                               message)
+        self.last_result = t.result
+        self._trial = None
+        if self.on_flush is not None:
+            self.on_flush(tw.id, tw.n_samples)
+        t.done.set()
+
+    def _maybe_flush(self) -> None:
+        if time.monotonic() - self._last_flush >= self.flush_interval_s:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        t = self._trial
+        if t is not None:
+            t.tw.flush()
+            if self.on_flush is not None:
+                self.on_flush(t.tw.id, t.tw.n_samples)
+
+
+def _merge(blocks: list[Block]) -> Block | None:
+    """Concatenate consecutive blocks (None if there are none)."""
+    if not blocks:
+        return None
+    if len(blocks) == 1:
+        return blocks[0]
+
+    def cat(name):
+        parts = [getattr(b, name) for b in blocks]
+        return None if any(p is None for p in parts) else np.concatenate(parts)
+
+    return Block(cat("emg_uv"), cat("package_num"), cat("timestamps_s"), cat("accel_g"),
+                 cat("marker"))
