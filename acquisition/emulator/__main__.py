@@ -12,6 +12,7 @@ import sys
 import threading
 
 from acquisition.emulator import BOARD_LAYOUTS, Faults, make_emulator
+from acquisition.sources.simulated import simulator_feed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,13 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stall-s", type=float, default=2.0, help="stall length")
     p.add_argument("--disconnect-at", type=float, help="go silent this many seconds in")
     p.add_argument("--railed", type=int, help="board input held at full scale")
-    p.add_argument("--simulate", action="store_true",
-                   help="feed the sEMG simulator (emgkit.simulate) instead of noise")
+    p.add_argument("--noise", action="store_true",
+                   help="feed white noise instead of the sEMG simulator's lab session")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     faults = Faults(a.drop, a.corrupt, a.stall_at, a.stall_s, True, a.disconnect_at,
                     a.railed, a.seed)
-    feed = _simulator_feed(a.board) if a.simulate else None
+    feed = None if a.noise else simulator_feed(a.board, seed=a.seed)
     emu = make_emulator(a.board, feed, faults, log=False)
     emu.start()
     where = getattr(emu, "port", "") or getattr(emu, "ip_address", "")
@@ -44,22 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emu.close()
     return 0
-
-
-def _simulator_feed(board: str):
-    """Return a block feed from emgkit's sEMG simulator, if it is installed."""
-    try:
-        from emgkit import simulate
-    except ImportError:
-        sys.stderr.write("emgkit.simulate is not available; feeding noise\n")
-        return None
-    n = BOARD_LAYOUTS[board][0]
-    fs = BOARD_LAYOUTS[board][1]
-    maker = getattr(simulate, "block_feed", None)
-    if maker is None:
-        sys.stderr.write("emgkit.simulate has no block_feed(); feeding noise\n")
-        return None
-    return maker(n_channels=n, fs_hz=fs)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,44 @@ def noise_feed(n_channels: int, seed: int = 0, rms_uv: float = 20.0, offset_uv: 
     return feed
 
 
+def simulator_feed(board: str = "cyton", fs_hz: float | None = None, seed: int = 0,
+                   protocol=None) -> Feed:
+    """Return a feed from emgkit's sEMG simulator: a simulated lab session, looped.
+
+    The columns are the board's EXG inputs in order, recording the simulator's default
+    posterior-chain montage for that board (:func:`emgkit.simulate.default_montage`):
+    MVC efforts, hinge and squat sets with rests between them, with DC offsets, mains
+    and ECG on the trunk channels, as a board would see them.
+
+    Parameters
+    ----------
+    board : str
+        Board name (``cyton``, ``cyton-daisy``, ``cyton-wifi``, ``cyton-daisy-wifi``,
+        ``ganglion``...).
+    fs_hz : float, optional
+        Sampling rate; the board's default if None.
+    seed : int
+        Simulator seed: the same seed gives the same stream whatever the block sizes.
+    protocol : emgkit.simulate.LabProtocol, optional
+        The simulated session; the simulator's default lab session if None.
+    """
+    from emgkit.model.boards import board_info
+    from emgkit.simulate import SessionStream, default_montage
+
+    fs = float(fs_hz if fs_hz is not None else board_info(board).fs_hz)
+    stream = SessionStream(default_montage(board), fs, seed, protocol, loop=True, board=board)
+
+    def feed(n_samples: int) -> np.ndarray:
+        parts, got = [], 0
+        while got < n_samples:  # lost packets are not simulated here: blocks come whole
+            block = stream.read(n_samples - got)
+            parts.append(block.emg_uv)
+            got += block.emg_uv.shape[0]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    return feed
+
+
 class SimulatedSource(Source):
     """A stream of samples from a feed, paced in real time or as fast as possible.
 

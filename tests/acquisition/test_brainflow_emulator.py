@@ -11,6 +11,7 @@ from acq_helpers import BF_BOARDS, align, expected_gaps, montage_for, new_sessio
 
 from acquisition.emulator import ACCEL_G_PER_COUNT, CYTON_UV_PER_COUNT, Faults, make_emulator
 from acquisition.recorder import Recorder
+from acquisition.sources.simulated import simulator_feed
 from emgkit.io.reader import SessionFile
 from emgkit.model import Task
 
@@ -19,9 +20,10 @@ RATES = {"cyton": 250, "cyton-daisy": 125, "cyton-wifi": 1000, "cyton-daisy-wifi
 
 @pytest.mark.parametrize("board", BF_BOARDS)
 def test_recorded_uv_equal_what_the_emulator_sent(board, tmp_path):
+    """The emulator is fed by the sEMG simulator, as in the demo."""
     path = tmp_path / "s.h5"
     montage = montage_for(board)
-    with make_emulator(board) as emu:
+    with make_emulator(board, simulator_feed(board, seed=3)) as emu:
         src = source_for(emu, board, montage)
         assert src.info.fs_hz == RATES[board]
         new_session(path, board, src.info.fs_hz, montage)
