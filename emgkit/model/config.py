@@ -193,14 +193,26 @@ class NormalisationConfig(_Config):
     mvc_window_s : float or None
         RMS window for the reference; None means the same as the task envelope
         (CEDE: process reference and task alike). 0.5 or 1.0 s are the usual options.
+    mvc_reference : str
+        How the MVC reference is read from the MVC envelopes: ``peak`` (the highest
+        value, the DESIGN default, comparable with published %MVC values; inflated by the
+        estimator's noise, see ``docs/methods.md``) or ``plateau_mean`` (the highest mean
+        of the envelope over any ``mvc_plateau_s`` stretch: the sustained plateau).
+    mvc_plateau_s : float
+        Length of the sustained stretch averaged by ``plateau_mean``, in seconds; keep
+        it shorter than the MVC plateau (3-5 s efforts: 2 s).
     """
 
     method: str = "mvc"
     mvc_window_s: float | None = None
+    mvc_reference: str = "peak"
+    mvc_plateau_s: float = 2.0
 
     def __post_init__(self):
         check_option("method", self.method, ("mvc", "peak_dynamic", "none"))
         _opt_positive("mvc_window_s", self.mvc_window_s, "s")
+        check_option("mvc_reference", self.mvc_reference, ("peak", "plateau_mean"))
+        check_positive("mvc_plateau_s", self.mvc_plateau_s, "s")
 
 
 @dataclass(frozen=True)
@@ -331,6 +343,103 @@ class QualityConfig(_Config):
         float(self.min_snr_db)
 
 
+SEGMENTATION_METHODS = ("auto", "markers", "accel", "envelope", "none")
+
+
+def _prime_movers(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Normalise prime-mover overrides (a TOML table or pairs) to sorted pairs."""
+    items = value.items() if isinstance(value, dict) else value
+    out = []
+    try:
+        for task, names in items:
+            if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+                raise TypeError
+            out.append((str(task), tuple(names)))
+    except (TypeError, ValueError):
+        raise ConfigError(
+            "prime_movers must be a table of task = [muscle or group names], e.g. "
+            f"{{ \"other:walk\" = [\"vastus_lateralis\"] }}, but got {value!r}"
+        ) from None
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True)
+class SegmentationConfig(_Config):
+    """Repetition segmentation (see :mod:`emgkit.analysis.segmentation`).
+
+    Parameters
+    ----------
+    method : str
+        ``auto`` (protocol markers when the trial has ``rep_start``/``rep_end`` events,
+        else the accelerometer when present and informative, else the prime movers'
+        envelopes), ``markers``, ``accel``, ``envelope`` or ``none`` (whole trial).
+    prime_movers : tuple of (str, tuple of str)
+        Per task, the muscles or groups whose envelopes find repetitions, overriding
+        the defaults (hinge: hamstrings and gluteus maximus; squat: quadriceps; other
+        tasks: every channel). In TOML a table: ``"other:walk" = ["vastus_lateralis"]``.
+    threshold_fraction : float
+        A repetition is where the detection signal exceeds its baseline (5th
+        percentile) by this fraction of its range (95th percentile minus baseline).
+    edge_fraction : float
+        The edges of each detected repetition are then moved out to where the signal
+        falls below this lower fraction (the start of the rise), at most half-way to
+        the neighbouring repetition.
+    min_duration_s : float
+        Shorter excursions are not repetitions.
+    min_gap_s : float
+        Dips shorter than this inside a repetition are bridged.
+    boundaries : str
+        ``bursts`` (each repetition from its rise to its fall) or ``cycles`` (from
+        one rise to the next, for cyclic tasks such as gait; the last burst has no
+        end and is dropped).
+    accel_min_range_deg : float
+        The accelerometer is informative when the trunk inclination it shows spans at
+        least this range (5th to 95th percentile).
+    accel_lowpass_hz : float
+        Low-pass applied to the accelerometer before the inclination is taken.
+    accel_edge_fraction : float
+        ``edge_fraction`` for the inclination, which is far less noisy than an
+        envelope and rises as ``sin^2`` from the start of the movement.
+    n_points : int
+        Points of the time-normalised curves (101: 0 to 100 % in steps of 1 %).
+    """
+
+    method: str = "auto"
+    prime_movers: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    threshold_fraction: float = 0.2
+    edge_fraction: float = 0.02
+    min_duration_s: float = 0.5
+    min_gap_s: float = 0.2
+    boundaries: str = "bursts"
+    accel_min_range_deg: float = 10.0
+    accel_lowpass_hz: float = 5.0
+    accel_edge_fraction: float = 0.005
+    n_points: int = 101
+
+    def __post_init__(self):
+        check_option("method", self.method, SEGMENTATION_METHODS)
+        object.__setattr__(self, "prime_movers", _prime_movers(self.prime_movers))
+        for name in ("threshold_fraction", "edge_fraction", "accel_edge_fraction"):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, float)) and 0 < v < 1):
+                raise ConfigError(f"{name} must be in (0, 1), but got {v!r}")
+        if self.edge_fraction > self.threshold_fraction:
+            raise ConfigError(
+                f"edge_fraction={self.edge_fraction} must be <= "
+                f"threshold_fraction={self.threshold_fraction}"
+            )
+        check_positive("min_duration_s", self.min_duration_s, "s")
+        check_nonnegative("min_gap_s", self.min_gap_s, "s")
+        check_option("boundaries", self.boundaries, ("bursts", "cycles"))
+        check_positive("accel_min_range_deg", self.accel_min_range_deg, "deg")
+        check_positive("accel_lowpass_hz", self.accel_lowpass_hz, "Hz")
+        _check_int("n_points", self.n_points, 2)
+
+    def prime_movers_for(self, task: str) -> tuple[str, ...] | None:
+        """Return the configured prime movers of ``task``, or None for the default."""
+        return dict(self.prime_movers).get(task)
+
+
 @dataclass(frozen=True)
 class ProcessingConfig(_Config):
     """All processing parameters, grouped by stage; recorded with every derived result."""
@@ -341,3 +450,4 @@ class ProcessingConfig(_Config):
     onset: OnsetConfig = field(default_factory=OnsetConfig)
     spectral: SpectralConfig = field(default_factory=SpectralConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
+    segmentation: SegmentationConfig = field(default_factory=SegmentationConfig)

@@ -1,0 +1,321 @@
+"""Per-repetition, per-channel metrics of a session, on arrays.
+
+:func:`analyse_session` runs the signal core on every trial (filter chain and envelope,
+:func:`emgkit.core.process_trial_emg`), takes the normalisation reference
+(:func:`emgkit.core.select_reference`), finds the repetitions
+(:func:`~emgkit.analysis.segmentation.segment_trial`) and computes, per repetition and
+channel: mean and peak of the normalised envelope, its integral (iEMG), the time to
+peak in % of the repetition, the onset and offset of activity (the bursts of
+:func:`emgkit.core.detect_bursts` that overlap the repetition), the median and mean
+frequency (:func:`emgkit.core.spectral_frequencies`) and the channel's quality flags
+(:func:`emgkit.analysis.quality.session_quality`). Time-normalised ensemble curves
+(101 points) are kept per trial. Tables are built from these in
+:mod:`emgkit.analysis.tables`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from emgkit.analysis.quality import session_quality
+from emgkit.analysis.segmentation import (
+    Repetition,
+    ensemble,
+    segment_trial,
+    time_normalise,
+)
+from emgkit.core import (
+    LowSampleRateWarning,
+    detect_bursts,
+    normalise,
+    process_trial_emg,
+    select_reference,
+    spectral_frequencies,
+)
+from emgkit.errors import AnalysisError
+from emgkit.model.config import ProcessingConfig
+from emgkit.model.session import Session, Trial
+
+#: Amplitude unit of the normalised envelope, by normalisation method.
+UNITS = {"mvc": "pct_mvc", "peak_dynamic": "pct_peak", "none": "uv"}
+#: Tasks whose trials give the peak-dynamic reference (everything but MVC and rest).
+NOT_DYNAMIC = ("mvc", "rest")
+
+
+@dataclass(frozen=True)
+class TrialMetrics:
+    """Metrics of one trial; per-repetition arrays are ``(n_reps, n_channels)``.
+
+    Attributes
+    ----------
+    trial : Trial
+        The trial, without its signals being modified.
+    reps : tuple of Repetition
+        Its repetitions (one ``whole_trial`` repetition when none were found).
+    mean, peak : numpy.ndarray
+        Mean and peak of the envelope over each repetition, in :attr:`unit`.
+    mean_uv, peak_uv : numpy.ndarray
+        The same of the envelope in microvolts.
+    iemg_s : numpy.ndarray
+        Integral of the envelope over the repetition, in :attr:`unit` x s.
+    time_to_peak_pct : numpy.ndarray
+        Time of the peak in % of the repetition.
+    onset_s, offset_s : numpy.ndarray
+        Onset of the first and offset of the last burst of activity overlapping the
+        repetition (trial time, s; NaN if none).
+    median_freq_hz, mean_freq_hz : numpy.ndarray
+        Welch median and mean frequency of the filtered signal over the repetition.
+    curve_mean, curve_sd : numpy.ndarray
+        ``(n_points, n_channels)`` ensemble mean and SD of the time-normalised envelope.
+    qc_flags : tuple of tuple of str
+        Quality flags per channel (empty when the trial was too short to judge).
+    unit : str
+        ``pct_mvc``, ``pct_peak`` or ``uv``.
+    """
+
+    trial: Trial
+    reps: tuple[Repetition, ...]
+    mean: np.ndarray
+    peak: np.ndarray
+    mean_uv: np.ndarray
+    peak_uv: np.ndarray
+    iemg_s: np.ndarray
+    time_to_peak_pct: np.ndarray
+    onset_s: np.ndarray
+    offset_s: np.ndarray
+    median_freq_hz: np.ndarray
+    mean_freq_hz: np.ndarray
+    curve_mean: np.ndarray
+    curve_sd: np.ndarray
+    qc_flags: tuple[tuple[str, ...], ...]
+    unit: str
+
+
+@dataclass(frozen=True)
+class SessionMetrics:
+    """Metrics of a whole session.
+
+    Attributes
+    ----------
+    session : Session
+        The session analysed.
+    name : str
+        A name for the session (its file name), for the tables.
+    reference_uv : numpy.ndarray or None
+        ``(n_channels,)`` normalisation reference (None for method ``none``).
+    trials : tuple of TrialMetrics
+        Every trial, in order.
+    config : ProcessingConfig
+        The parameters used.
+    """
+
+    session: Session
+    name: str
+    reference_uv: np.ndarray | None
+    trials: tuple[TrialMetrics, ...]
+    config: ProcessingConfig
+
+    @property
+    def unit(self) -> str:
+        """Amplitude unit of the normalised metrics."""
+        return UNITS[self.config.normalisation.method]
+
+
+class _SessionView:
+    """The read interface :func:`session_quality` uses, over an in-memory session."""
+
+    def __init__(self, session: Session):
+        self.montage, self.device = session.montage, session.device
+        self._trials = {t.id: t for t in session.trials}
+
+    def trial_infos(self):
+        return [self.trial_info(t) for t in self._trials]
+
+    def trial_info(self, trial_id: str):
+        t = self._trials[trial_id]
+        return SimpleNamespace(id=t.id, task=t.task, fs_hz=t.fs_hz, n_samples=t.n_samples)
+
+    def read_emg(self, trial_id: str):
+        return self._trials[trial_id].emg_uv
+
+
+def _regions(session: Session) -> list[str]:
+    m = session.montage
+    return [m.muscle(c.muscle).region for c in m.channels]
+
+
+def _envelopes(session: Session, config: ProcessingConfig, window_s: float | None = None,
+               task: str | None = None, filtered: bool = False) -> dict:
+    """Envelope (and filtered signal) of each trial (of one task), by trial id."""
+    cfg = config
+    if window_s is not None:
+        cfg = dataclasses.replace(config, envelope=dataclasses.replace(
+            config.envelope, window_s=window_s))
+    regions = _regions(session)
+    out = {}
+    for t in session.trials:
+        if task is not None and t.task.name != task:
+            continue
+        out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, cfg,
+                                      mains_hz=session.device.mains_hz,
+                                      return_filtered=filtered)
+    return out
+
+
+def session_reference(session: Session, config: ProcessingConfig,
+                      envelopes: dict | None = None) -> np.ndarray | None:
+    """Return the per-channel normalisation reference of a session, in microvolts.
+
+    Parameters
+    ----------
+    session : Session
+        Its ``mvc`` trials give the MVC reference (all of them, whatever their target);
+        its other non-rest trials the peak-dynamic one.
+    config : ProcessingConfig
+        ``normalisation`` chooses the method and reference options.
+    envelopes : dict, optional
+        Task-window envelopes by trial id, reused when the reference window is the same.
+
+    Raises
+    ------
+    AnalysisError
+        If the method is ``mvc`` and the session has no MVC trials (the message says so
+        and names the alternatives), or a channel has no positive reference.
+    """
+    norm = config.normalisation
+    if norm.method == "none":
+        return None
+    if envelopes is None:
+        envelopes = _envelopes(session, config, task="mvc" if norm.method == "mvc" else None)
+    ref_env = envelopes
+    if norm.method == "mvc" and norm.mvc_window_s not in (None, config.envelope.window_s):
+        ref_env = _envelopes(session, config, norm.mvc_window_s, "mvc")
+    mvc = [ref_env[t.id] for t in session.trials if t.task.name == "mvc"]
+    dyn = [envelopes[t.id] for t in session.trials
+           if t.task.name not in NOT_DYNAMIC and t.id in envelopes]
+    if norm.method == "mvc" and not mvc:
+        raise AnalysisError(
+            f"session of subject {session.subject!r} has no MVC trials (task 'mvc'), so there "
+            "is no MVC reference; record MVC trials or set normalisation.method = "
+            "'peak_dynamic' or 'none' in the config"
+        )
+    fs = next((t.fs_hz for t in session.trials if t.task.name == "mvc"), session.device.fs_hz)
+    return select_reference(norm, mvc, dyn, session.montage.names, fs_hz=fs)
+
+
+def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> list[np.ndarray]:
+    """Bursts of each channel over the whole trial (empty where detection is impossible)."""
+    out = []
+    for j in range(filtered.shape[1]):
+        try:
+            out.append(detect_bursts(filtered[:, j], fs_hz, config.onset))
+        except AnalysisError:
+            out.append(np.zeros((0, 2), np.int64))
+    return out
+
+
+def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray,
+                  reference_uv: np.ndarray | None, reps, config: ProcessingConfig,
+                  qc_flags: tuple[tuple[str, ...], ...], channel_names=None) -> TrialMetrics:
+    """Compute the metrics of one trial from its envelope, filtered signal and repetitions.
+
+    Parameters
+    ----------
+    trial : Trial
+        The trial.
+    envelope_uv, filtered_uv : numpy.ndarray
+        ``(n_samples, n_channels)`` envelope and filtered EMG in microvolts.
+    reference_uv : numpy.ndarray or None
+        Normalisation reference (None: microvolts).
+    reps : sequence of Repetition
+        The repetitions (empty: one whole-trial repetition is used).
+    config : ProcessingConfig
+        Onset, spectral, filter and segmentation parameters.
+    qc_flags : tuple of tuple of str
+        Quality flags per channel.
+    channel_names : sequence of str, optional
+        For error messages.
+    """
+    fs = trial.fs_hz
+    reps = tuple(reps) or (Repetition(0, trial.n_samples, "whole_trial"),)
+    # float32 as computed (no full-length float64 copies); sums are taken in float64.
+    pct = np.asarray(normalise(envelope_uv, reference_uv, channel_names))
+    env = np.asarray(envelope_uv)
+    n_r, n_c = len(reps), env.shape[1]
+    res = {k: np.full((n_r, n_c), np.nan) for k in (
+        "mean", "peak", "mean_uv", "peak_uv", "iemg_s", "time_to_peak_pct", "onset_s",
+        "offset_s", "median_freq_hz", "mean_freq_hz")}
+    bursts = _onsets(filtered_uv, fs, config)
+    with warnings.catch_warnings():
+        # Said once per trial by the filter chain already.
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        for i, r in enumerate(reps):
+            seg = pct[r.start:r.end]
+            if seg.shape[0] == 0:
+                continue
+            res["mean"][i] = seg.mean(axis=0, dtype=np.float64)
+            res["peak"][i] = seg.max(axis=0)
+            res["mean_uv"][i] = env[r.start:r.end].mean(axis=0, dtype=np.float64)
+            res["peak_uv"][i] = env[r.start:r.end].max(axis=0)
+            res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / fs
+            res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
+            if seg.shape[0] >= 8:
+                md, mn = spectral_frequencies(filtered_uv[r.start:r.end], fs, config.spectral,
+                                              config.filter)
+                res["median_freq_hz"][i], res["mean_freq_hz"][i] = md, mn
+            for j, b in enumerate(bursts):
+                k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
+                if k.size:
+                    res["onset_s"][i, j] = b[k[0], 0] / fs
+                    res["offset_s"][i, j] = b[k[-1], 1] / fs
+    curves = time_normalise(pct, reps, config.segmentation.n_points)
+    c_mean, c_sd = ensemble(curves)
+    return TrialMetrics(trial, reps, curve_mean=c_mean, curve_sd=c_sd, qc_flags=qc_flags,
+                        unit=UNITS[config.normalisation.method], **res)
+
+
+def analyse_session(session: Session, config: ProcessingConfig | None = None,
+                    name: str = "", qualities=None) -> SessionMetrics:
+    """Analyse every trial of a session.
+
+    Parameters
+    ----------
+    session : Session
+        The session (read with :func:`emgkit.io.reader.read_session`, or simulated).
+    config : ProcessingConfig, optional
+        Defaults if None.
+    name : str
+        The session's name in the tables (e.g. its file name).
+    qualities : list of TrialQuality, optional
+        From :func:`emgkit.analysis.quality.session_quality` on the session's file; computed
+        from the session when None.
+
+    Returns
+    -------
+    SessionMetrics
+
+    Raises
+    ------
+    AnalysisError
+        If the normalisation reference is missing (see :func:`session_reference`).
+    """
+    cfg = ProcessingConfig() if config is None else config
+    processed = _envelopes(session, cfg, filtered=True)
+    envelopes = {k: v[0] for k, v in processed.items()}
+    reference = session_reference(session, cfg, envelopes)
+    if qualities is None:
+        qualities = session_quality(_SessionView(session), cfg.quality)
+    flags = {q.trial: (q.report.flags if q.report is not None else ()) for q in qualities}
+    n_ch = len(session.montage.channels)
+    out = []
+    for t in session.trials:
+        env, filt = processed[t.id]
+        reps = segment_trial(t, session.montage, env, cfg.segmentation)
+        qf = tuple(flags.get(t.id) or ((),) * n_ch)
+        out.append(trial_metrics(t, env, filt, reference, reps, cfg, qf, session.montage.names))
+    return SessionMetrics(session, name, reference, tuple(out), cfg)

@@ -1,0 +1,287 @@
+"""Repetitions: where each one starts and ends, and time-normalised ensembles.
+
+Three sources, tried in this order by ``SegmentationConfig.method = "auto"``:
+
+1. ``markers``: the trial's ``rep_start``/``rep_end`` events (a ``rep_end`` event marks
+   the last sample of the repetition); ``rep_start`` events alone give cycles.
+2. ``accel``: the trunk inclination ``atan2(a_x, a_z)`` from the low-passed
+   accelerometer, when it spans at least ``accel_min_range_deg`` (a board on the sacrum
+   tilts with the trunk in hinges and squats); edges at ``accel_edge_fraction``.
+3. ``envelope``: the mean of the prime movers' envelopes, each scaled by its own
+   95th percentile (hinge: hamstrings and gluteus maximus; squat: quadriceps; other
+   tasks: every channel unless ``SegmentationConfig.prime_movers`` names them).
+
+Signal detection (2, 3) is one rule: above ``baseline + threshold_fraction x range``
+(baseline the 5th percentile, range up to the maximum), dips shorter than ``min_gap_s``
+bridged, runs shorter than ``min_duration_s`` dropped, then each edge moved out to where
+the signal falls below ``edge_fraction`` of the range (where the rise begins), at most
+half-way to the neighbouring repetition. With ``boundaries = "cycles"`` each
+repetition runs from one rise to the next (gait).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from emgkit.core.filters import design_lowpass, filter_offline
+from emgkit.core.onset import _runs
+from emgkit.errors import AnalysisError
+from emgkit.model.config import SegmentationConfig
+from emgkit.model.montage import Montage
+from emgkit.model.session import Trial
+
+#: Default prime movers by task: muscle or group names.
+DEFAULT_PRIME_MOVERS = {
+    "hinge": ("hamstrings", "gluteus_maximus"),
+    "squat": ("quadriceps",),
+}
+#: Tasks whose trials are one whole-trial row unless markers give repetitions.
+WHOLE_TRIAL_TASKS = ("mvc", "rest")
+
+
+@dataclass(frozen=True)
+class Repetition:
+    """One repetition of a trial.
+
+    Attributes
+    ----------
+    start, end : int
+        Sample range ``[start, end)`` within the trial.
+    method : str
+        What found it: ``markers``, ``accel``, ``envelope`` or ``whole_trial``.
+    """
+
+    start: int
+    end: int
+    method: str
+
+    @property
+    def n_samples(self) -> int:
+        """Length in samples."""
+        return self.end - self.start
+
+
+def prime_mover_columns(montage: Montage, task: str, config: SegmentationConfig) -> list[int]:
+    """Return the montage columns of the task's prime movers (all columns if none match).
+
+    Parameters
+    ----------
+    montage : Montage
+        The session's channels.
+    task : str
+        The trial's task name.
+    config : SegmentationConfig
+        ``prime_movers`` overrides the defaults.
+    """
+    names = config.prime_movers_for(task) or DEFAULT_PRIME_MOVERS.get(task, ())
+    cols = [
+        j
+        for j, c in enumerate(montage.channels)
+        if c.muscle in names or set(montage.muscle(c.muscle).groups) & set(names)
+    ]
+    return cols or list(range(len(montage.channels)))
+
+
+def threshold_segments(signal: np.ndarray, fs_hz: float, config: SegmentationConfig) -> np.ndarray:
+    """Find repetitions in a smooth 1-D detection signal (see the module notes).
+
+    Parameters
+    ----------
+    signal : numpy.ndarray
+        ``(n_samples,)`` detection signal (an envelope, an inclination).
+    fs_hz : float
+        Sampling rate in Hz.
+    config : SegmentationConfig
+        Thresholds and durations.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_reps, 2)`` int64 ``[start, end)``.
+    """
+    s = np.asarray(signal, dtype=np.float64)
+    base = float(np.percentile(s, 5))
+    span = float(np.max(s)) - base
+    if not np.isfinite(span) or span <= 0:
+        return np.zeros((0, 2), np.int64)
+    runs = _runs(s > base + config.threshold_fraction * span)
+    gap = round(config.min_gap_s * fs_hz)
+    if len(runs) > 1 and gap > 0:
+        keep = np.concatenate(([True], runs[1:, 0] - runs[:-1, 1] >= gap))
+        runs = np.column_stack((runs[keep, 0], runs[np.concatenate((keep[1:], [True])), 1]))
+    runs = runs[(runs[:, 1] - runs[:, 0]) >= max(1, round(config.min_duration_s * fs_hz))]
+    if len(runs) == 0:
+        return runs
+    low = _runs(s > base + config.edge_fraction * span)
+    k = np.searchsorted(low[:, 0], runs[:, 0], side="right") - 1
+    starts, ends = low[k, 0], low[k, 1]
+    # Never past half-way to the neighbouring repetition.
+    mids = (runs[1:, 0] + runs[:-1, 1]) // 2
+    starts = np.maximum(starts, np.concatenate(([0], mids)))
+    ends = np.minimum(ends, np.concatenate((mids, [s.size])))
+    out = np.column_stack((starts, ends)).astype(np.int64)
+    if config.boundaries == "cycles":
+        out = np.column_stack((out[:-1, 0], out[1:, 0]))
+    return out
+
+
+def inclination_deg(accel_g: np.ndarray, fs_hz: float, lowpass_hz: float = 5.0) -> np.ndarray:
+    """Trunk inclination in degrees, ``atan2(a_x, a_z)`` of the low-passed accelerometer.
+
+    Parameters
+    ----------
+    accel_g : numpy.ndarray
+        ``(n_samples, 3)`` accelerometer in g (x forward, z up when standing).
+    fs_hz : float
+        Sampling rate in Hz.
+    lowpass_hz : float
+        Zero-phase Butterworth low-pass (order 2) cut-off.
+    """
+    a = np.asarray(accel_g, dtype=np.float64)
+    a = filter_offline(design_lowpass(fs_hz, min(lowpass_hz, 0.45 * fs_hz), 2), a)
+    return np.degrees(np.arctan2(a[:, 0], a[:, 2]))
+
+
+def _from_markers(trial: Trial) -> np.ndarray:
+    starts = trial.events.of_kind("rep_start").sample
+    ends = trial.events.of_kind("rep_end").sample + 1
+    if starts.size == 0:
+        return np.zeros((0, 2), np.int64)
+    if ends.size == 0:
+        bounds = np.append(starts, trial.n_samples)
+        return np.column_stack((bounds[:-1], bounds[1:]))
+    k = np.searchsorted(ends, starts, side="right")
+    ok = k < ends.size
+    out = np.column_stack((starts[ok], ends[k[ok]]))
+    if out.shape[0] > 1:  # a start without its end: the next start comes first
+        out = out[np.concatenate((out[:-1, 1] <= out[1:, 0], [True]))]
+    return out.astype(np.int64)
+
+
+def _accel_informative(incl: np.ndarray, config: SegmentationConfig) -> bool:
+    lo, hi = np.percentile(incl, [5, 95])
+    return bool(hi - lo >= config.accel_min_range_deg)
+
+
+def segment_trial(
+    trial: Trial,
+    montage: Montage,
+    envelope: np.ndarray | None,
+    config: SegmentationConfig | None = None,
+) -> tuple[Repetition, ...]:
+    """Find the repetitions of a trial.
+
+    Parameters
+    ----------
+    trial : Trial
+        The trial (its events, accelerometer, task and rate are used).
+    montage : Montage
+        The session's channels (for the prime movers).
+    envelope : numpy.ndarray or None
+        ``(n_samples, n_channels)`` envelope of the trial (any unit: each channel is
+        scaled by its own 95th percentile); needed by the ``envelope`` method.
+    config : SegmentationConfig, optional
+        Defaults if None.
+
+    Returns
+    -------
+    tuple of Repetition
+        In time order; empty if none was found. ``mvc`` and ``rest`` trials without
+        markers, and ``method = "none"``, give one ``whole_trial`` repetition.
+
+    Raises
+    ------
+    AnalysisError
+        If an explicitly chosen method cannot run on the trial (no markers, no
+        accelerometer, no envelope).
+    """
+    cfg = SegmentationConfig() if config is None else config
+    fs, task = trial.fs_hz, trial.task.name
+    whole = (Repetition(0, trial.n_samples, "whole_trial"),)
+    if cfg.method == "none":
+        return whole
+    methods = [cfg.method] if cfg.method != "auto" else ["markers", "accel", "envelope"]
+    for method in methods:
+        if method == "markers":
+            reps = _from_markers(trial)
+            if reps.size or cfg.method == "markers":
+                if not reps.size:
+                    raise AnalysisError(f"trial {trial.id} has no rep_start/rep_end markers")
+                break
+            if task in WHOLE_TRIAL_TASKS:
+                return whole
+        elif method == "accel":
+            if trial.accel_g is None or trial.accel_g.shape[0] < 16:
+                if cfg.method == "accel":
+                    raise AnalysisError(f"trial {trial.id} has no accelerometer")
+                continue
+            incl = inclination_deg(trial.accel_g, fs, cfg.accel_lowpass_hz)
+            if cfg.method == "accel" or _accel_informative(incl, cfg):
+                tilt = np.abs(incl - np.median(incl[: max(1, round(fs))]))
+                edge = min(cfg.accel_edge_fraction, cfg.threshold_fraction)
+                reps = threshold_segments(tilt, fs, replace(cfg, edge_fraction=edge))
+                if reps.size or cfg.method == "accel":
+                    break
+        else:
+            if envelope is None:
+                raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
+            cols = prime_mover_columns(montage, task, cfg)
+            e = np.asarray(envelope, dtype=np.float64)[:, cols]
+            scale = np.percentile(e, 95, axis=0)
+            scale[~(scale > 0)] = 1.0
+            reps = threshold_segments((e / scale).mean(axis=1), fs, cfg)
+    return tuple(Repetition(int(a), int(b), method) for a, b in reps)
+
+
+def time_normalise(x: np.ndarray, reps: Sequence[Repetition], n_points: int = 101) -> np.ndarray:
+    """Resample each repetition of ``x`` to ``n_points`` (0 to 100 % of its duration).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        ``(n_samples, n_channels)`` signal (e.g. the %MVC envelope).
+    reps : sequence of Repetition
+        The repetitions.
+    n_points : int
+        Points per repetition, first and last sample included.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_reps, n_points, n_channels)`` float64, linear interpolation.
+    """
+    x2 = np.asarray(x)
+    x2 = x2[:, None] if x2.ndim == 1 else x2
+    out = np.empty((len(reps), n_points, x2.shape[1]))
+    for i, r in enumerate(reps):
+        pos = np.linspace(r.start, r.end - 1, n_points)
+        i0 = np.minimum(np.floor(pos).astype(np.int64), r.end - 1)
+        i1 = np.minimum(i0 + 1, r.end - 1)
+        f = (pos - i0)[:, None]
+        out[i] = x2[i0].astype(np.float64) * (1 - f) + x2[i1].astype(np.float64) * f
+    return out
+
+
+def ensemble(curves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and sample SD across repetitions of time-normalised curves.
+
+    Parameters
+    ----------
+    curves : numpy.ndarray
+        ``(n_reps, n_points, n_channels)`` from :func:`time_normalise`.
+
+    Returns
+    -------
+    mean, sd : numpy.ndarray
+        ``(n_points, n_channels)`` each; SD is NaN with fewer than two repetitions.
+    """
+    c = np.asarray(curves, dtype=np.float64)
+    if c.shape[0] == 0:
+        nan = np.full(c.shape[1:], np.nan)
+        return nan, nan.copy()
+    mean = c.mean(axis=0)
+    sd = c.std(axis=0, ddof=1) if c.shape[0] > 1 else np.full(mean.shape, np.nan)
+    return mean, sd

@@ -1,0 +1,146 @@
+"""Tidy tables (pandas) of metrics, indices, ensemble curves and comparisons.
+
+The metrics table has the columns of ``CONTRACT.md`` (subject, trial, task, rep, muscle,
+side, mean_pct_mvc, peak_pct_mvc) and the recommended ones; amplitudes in % MVC are NaN
+when the normalisation is not ``mvc`` (then ``mean_pct_peak`` / ``peak_pct_peak`` hold
+% of the dynamic peak, or only ``mean_uv`` / ``peak_uv`` are set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from emgkit.analysis.indices import side_indices
+from emgkit.analysis.metrics import SessionMetrics, TrialMetrics
+
+METRIC_COLUMNS = (
+    "subject", "session", "trial", "task", "variant", "load_kg", "rep", "rep_method",
+    "channel", "muscle", "side", "label", "start_s", "end_s", "mean_pct_mvc",
+    "peak_pct_mvc", "iemg_pct_mvc_s", "time_to_peak_pct", "onset_s", "offset_s",
+    "median_freq_hz", "mean_freq_hz", "mean_pct_peak", "peak_pct_peak", "mean_uv",
+    "peak_uv", "qc_flags", "normalisation",
+)
+INDEX_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "rep", "side",
+                 "index_name", "value", "unit")
+CURVE_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "channel",
+                 "muscle", "side", "pct_time", "mean", "sd", "n_reps", "unit")
+COMPARISON_COLUMNS = (
+    "level", "subject", "session", "comparison", "a", "b", "measure", "channel", "muscle",
+    "side", "index_name", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "hedges_g",
+    "test", "normality_p", "statistic", "p", "p_holm", "pairing",
+)
+_AMPLITUDE = {  # unit -> (mean, peak, iemg) columns the normalised values go to
+    "pct_mvc": ("mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s"),
+    "pct_peak": ("mean_pct_peak", "peak_pct_peak", None),
+    "uv": (None, None, None),
+}
+
+
+def _trial_keys(sm: SessionMetrics, tm: TrialMetrics) -> dict:
+    t = tm.trial.task
+    return {"subject": sm.session.subject, "session": sm.name, "trial": tm.trial.id,
+            "task": t.name, "variant": t.variant or "", "load_kg": t.load_kg}
+
+
+def _rep_numbers(tm: TrialMetrics) -> np.ndarray:
+    if len(tm.reps) == 1 and tm.reps[0].method == "whole_trial":
+        return np.zeros(1, np.int64)
+    return np.arange(1, len(tm.reps) + 1)
+
+
+def metrics_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
+    """One row per subject x trial x repetition x channel (see the module notes)."""
+    frames = []
+    for sm in metrics:
+        chans = sm.session.montage.channels
+        n_c = len(chans)
+        for tm in sm.trials:
+            n_r = len(tm.reps)
+            fs = tm.trial.fs_hz
+            cols: dict = {k: v for k, v in _trial_keys(sm, tm).items()}
+            cols["rep"] = np.repeat(_rep_numbers(tm), n_c)
+            cols["rep_method"] = np.repeat([r.method for r in tm.reps], n_c)
+            cols["channel"] = np.tile([c.number for c in chans], n_r)
+            cols["muscle"] = np.tile([c.muscle for c in chans], n_r)
+            cols["side"] = np.tile([c.side for c in chans], n_r)
+            cols["label"] = np.tile([c.label for c in chans], n_r)
+            cols["start_s"] = np.repeat([r.start / fs for r in tm.reps], n_c)
+            cols["end_s"] = np.repeat([r.end / fs for r in tm.reps], n_c)
+            for c in ("mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s", "mean_pct_peak",
+                      "peak_pct_peak"):
+                cols[c] = np.full(n_r * n_c, np.nan)
+            for col, arr in zip(_AMPLITUDE[tm.unit], (tm.mean, tm.peak, tm.iemg_s)):
+                if col is not None:
+                    cols[col] = arr.ravel()
+            for c in ("time_to_peak_pct", "onset_s", "offset_s", "median_freq_hz",
+                      "mean_freq_hz", "mean_uv", "peak_uv"):
+                cols[c] = getattr(tm, c).ravel()
+            cols["qc_flags"] = np.tile([";".join(f) for f in tm.qc_flags], n_r)
+            cols["normalisation"] = sm.config.normalisation.method
+            frames.append(_full(cols, n_r * n_c))
+    return _frame(frames, METRIC_COLUMNS)
+
+
+def indices_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
+    """One row per trial x repetition x side x index (repetition trials only)."""
+    rows = []
+    for sm in metrics:
+        if sm.unit == "uv":
+            continue
+        for tm in sm.trials:
+            if tm.reps[0].method == "whole_trial":
+                continue
+            keys = _trial_keys(sm, tm)
+            for (side, name), v in side_indices(tm.mean, sm.session.montage).items():
+                for rep, val in zip(_rep_numbers(tm), v):
+                    rows.append({**keys, "rep": int(rep), "side": side, "index_name": name,
+                                 "value": float(val), "unit": "ratio"})
+    return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+
+
+def curves_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
+    """Ensemble mean and SD of the time-normalised envelope, per trial and channel."""
+    frames = []
+    for sm in metrics:
+        chans = sm.session.montage.channels
+        for tm in sm.trials:
+            if tm.reps[0].method == "whole_trial":
+                continue
+            n_p, n_c = tm.curve_mean.shape
+            cols = dict(_trial_keys(sm, tm))
+            cols["channel"] = np.tile([c.number for c in chans], n_p)
+            cols["muscle"] = np.tile([c.muscle for c in chans], n_p)
+            cols["side"] = np.tile([c.side for c in chans], n_p)
+            cols["pct_time"] = np.repeat(np.linspace(0.0, 100.0, n_p), n_c)
+            cols["mean"] = tm.curve_mean.ravel()
+            cols["sd"] = tm.curve_sd.ravel()
+            cols["n_reps"] = len(tm.reps)
+            cols["unit"] = tm.unit
+            frames.append(_full(cols, n_p * n_c))
+    return _frame(frames, CURVE_COLUMNS)
+
+
+def _full(cols: dict, n: int) -> dict:
+    """Broadcast the scalar entries of ``cols`` to arrays of length ``n``."""
+    return {k: (v if isinstance(v, np.ndarray) else np.full(n, v, dtype=object if v is None
+                                                            or isinstance(v, str) else None))
+            for k, v in cols.items()}
+
+
+def _frame(parts: list[dict], columns: Sequence[str]) -> pd.DataFrame:
+    """One table from column dicts, concatenated as arrays (one dtype per column)."""
+    if not parts:
+        return pd.DataFrame(columns=list(columns))
+    data = {c: np.concatenate([p[c] for p in parts]) for c in columns}
+    for c in ("load_kg",):
+        if c in data:
+            data[c] = pd.to_numeric(pd.Series(data[c], dtype=object), errors="coerce").to_numpy()
+    return pd.DataFrame(data, columns=list(columns))
+
+
+def comparisons_table(rows: Sequence[dict]) -> pd.DataFrame:
+    """Return the records of :func:`emgkit.analysis.comparisons.compare` as a table."""
+    return pd.DataFrame(list(rows), columns=list(COMPARISON_COLUMNS))

@@ -1,0 +1,149 @@
+"""`emgkit process` as in CONTRACT.md: outputs, provenance, errors, atomicity."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+
+import pandas as pd
+import pytest
+
+from emgkit.cli.main import main
+from emgkit.io.writer import write_session
+from emgkit.simulate import LabProtocol, TrialSpec, default_montage, simulate_session
+
+REQUIRED = ["subject", "trial", "task", "rep", "muscle", "side", "mean_pct_mvc",
+            "peak_pct_mvc"]
+RECOMMENDED = ["session", "variant", "load_kg", "channel", "start_s", "end_s",
+               "iemg_pct_mvc_s", "onset_s", "median_freq_hz", "qc_flags"]
+SHORT = LabProtocol(rest_s=3.0, mvc_targets=("hamstrings", "gluteals", "back_extensors",
+                                             "quadriceps", "abdominals"),
+                    hinge=TrialSpec("hinge", variant="romanian_deadlift", load_kg=60.0,
+                                    n_reps=4, lead_s=1.0, tail_s=1.0),
+                    squat=TrialSpec("squat", variant="back_squat", load_kg=80.0,
+                                    n_reps=4, lead_s=1.0, tail_s=1.0))
+
+
+def _digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _err_line(capsys):
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sessions")
+    out = {}
+    for name, subject, seed in (("a", "S01", 1), ("b", "S02", 2)):
+        s, _ = simulate_session(default_montage("cyton"), 1000.0, seed=seed, protocol=SHORT,
+                                subject=subject)
+        out[name] = d / f"{name}.h5"
+        write_session(out[name], s)
+        if name == "a":
+            no_mvc = dataclasses.replace(s, trials=[t for t in s.trials
+                                                    if t.task.name != "mvc"])
+            out["no_mvc"] = d / "no_mvc.h5"
+            write_session(out["no_mvc"], no_mvc)
+    return out
+
+
+def test_process_writes_tables_and_provenance(sessions, tmp_path, capsys):
+    before = {k: _digest(p) for k, p in sessions.items()}
+    out = tmp_path / "res" / "metrics.csv"
+    rc = main(["process", str(sessions["a"]), str(sessions["b"]), "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    printed = capsys.readouterr().out
+    assert "metrics.csv" in printed and "metrics.comparisons.csv" in printed
+    df = pd.read_csv(out)
+    assert list(df.columns[:0]) == [] and set(REQUIRED + RECOMMENDED) <= set(df.columns)
+    reps = df[df.task.isin(["hinge", "squat"])]
+    assert sorted(reps.rep.unique()) == [1, 2, 3, 4]
+    assert (df[df.task.isin(["mvc", "rest"])].rep == 0).all()
+    assert reps.mean_pct_mvc.notna().all() and (reps.mean_pct_mvc > 0).all()
+    assert len(df) == 2 * 8 * (1 + 5 + 4 + 4)
+    comp = pd.read_csv(tmp_path / "res" / "metrics.comparisons.csv")
+    assert {"reps", "subjects"} == set(comp.level)
+    task = comp[(comp.comparison == "task") & (comp.level == "reps")]
+    assert set(task.test) <= {"paired t", "Wilcoxon signed-rank"}
+    assert task.pairing.str.contains("paired by order").all()
+    assert (comp[comp.level == "subjects"].n == 2).all()
+    assert (tmp_path / "res" / "metrics.indices.csv").exists()
+    curves = pd.read_csv(tmp_path / "res" / "metrics.curves.csv")
+    assert curves.groupby(["session", "trial", "channel"]).size().eq(101).all()
+    prov = json.loads((tmp_path / "res" / "metrics.provenance.json").read_text())
+    assert prov["parameters"]["normalisation"]["method"] == "mvc"
+    assert prov["parameters"]["segmentation"]["n_points"] == 101
+    assert prov["version"] and prov["software"] == "emgkit"
+    assert [i["sha256"] for i in prov["inputs"]] == [before["a"], before["b"]]
+    assert all(r["method"] == "accel" for t in prov["inputs"][0]["trials"]
+               if t["task"] == "hinge" for r in t["repetitions"])
+    assert {k: _digest(p) for k, p in sessions.items()} == before  # sessions untouched
+    assert not list((tmp_path / "res").glob("*.part"))
+
+
+def test_process_parquet_and_config(sessions, tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[normalisation]\nmvc_reference = "plateau_mean"\n'
+                   '[segmentation]\nmethod = "envelope"\n', encoding="utf-8")
+    out = tmp_path / "m.parquet"
+    assert main(["process", str(sessions["a"]), "--config", str(cfg), "--out", str(out)]) == 0
+    df = pd.read_parquet(out)
+    assert set(df[df.task == "hinge"].rep_method) == {"envelope"}
+    assert pd.read_parquet(tmp_path / "m.comparisons.parquet").shape[0] > 0
+    prov = json.loads((tmp_path / "m.provenance.json").read_text())
+    assert prov["parameters"]["normalisation"]["mvc_reference"] == "plateau_mean"
+    assert prov["config_file"]["sha256"] == _digest(cfg)
+
+
+def test_no_mvc_is_exit_2_unless_config_says_otherwise(sessions, tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["process", str(sessions["no_mvc"]), "--out", str(out)]) == 2
+    line = _err_line(capsys)
+    assert "no_mvc.h5" in line and "no MVC trials" in line and "peak_dynamic" in line
+    assert not list(tmp_path.iterdir())
+    for method in ("peak_dynamic", "none"):
+        cfg = tmp_path / f"{method}.toml"
+        cfg.write_text(f'[normalisation]\nmethod = "{method}"\n', encoding="utf-8")
+        rc = main(["process", str(sessions["no_mvc"]), "--config", str(cfg), "--out",
+                   str(tmp_path / f"{method}.csv")])
+        assert rc == 0
+        df = pd.read_csv(tmp_path / f"{method}.csv")
+        assert df.mean_pct_mvc.isna().all() and df.mean_uv.notna().all()
+        assert df.normalisation.eq(method).all()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--out", "m.txt"], "--out must end in"),
+    (["--config", "missing.toml", "--out", "m.csv"], "config file not found"),
+])
+def test_bad_arguments_exit_2(sessions, tmp_path, monkeypatch, capsys, args, needle):
+    monkeypatch.chdir(tmp_path)
+    assert main(["process", str(sessions["a"]), *args]) == 2
+    assert needle in _err_line(capsys)
+
+
+def test_bad_config_key_and_missing_session(sessions, tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[segmentation]\nthreshold = 0.3\n", encoding="utf-8")
+    assert main(["process", str(sessions["a"]), "--config", str(cfg), "--out",
+                 str(tmp_path / "m.csv")]) == 2
+    line = _err_line(capsys)
+    assert "c.toml" in line and "segmentation.threshold" in line
+    assert main(["process", str(tmp_path / "nope.h5"), "--out", str(tmp_path / "m.csv")]) == 2
+    assert "nope.h5" in _err_line(capsys)
+    assert not (tmp_path / "m.csv").exists()
+
+
+def test_low_rate_warning_logged_once(tmp_path, caplog, capsys):
+    s, _ = simulate_session(default_montage("cyton"), 250.0, seed=3, protocol=SHORT)
+    write_session(tmp_path / "s.h5", s)
+    with caplog.at_level("WARNING", logger="emgkit"):
+        assert main(["process", str(tmp_path / "s.h5"), "--out", str(tmp_path / "m.csv")]) == 0
+    low = [r for r in caplog.records if "below 1000 Hz" in r.getMessage()]
+    assert 1 <= len(low) <= 2  # the filter's and the spectral message, each once
