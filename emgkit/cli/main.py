@@ -13,11 +13,11 @@ import sys
 import traceback
 
 from emgkit._version import __version__
-from emgkit.cli import cmd_check, cmd_import, cmd_process, cmd_record, cmd_recover
+from emgkit.cli import cmd_check, cmd_import, cmd_process, cmd_record, cmd_recover, cmd_view
 from emgkit.errors import EmgkitError
 
 #: Sub-command modules; each has ``NAME``, ``HELP``, ``add_arguments(p)`` and ``run(args)``.
-COMMANDS = (cmd_import, cmd_check, cmd_process, cmd_record, cmd_recover)
+COMMANDS = (cmd_import, cmd_check, cmd_process, cmd_record, cmd_recover, cmd_view)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,462 @@
+"""The live data path of the viewer, without Qt: blocks -> causal core -> ring -> frames.
+
+A :class:`LiveProcessor` owns a worker thread. Blocks arrive through :meth:`LiveProcessor.push`
+(from the recorder's writer thread or from a plain source reader, :class:`LiveFeed`) into a
+bounded queue that is never waited on; the worker runs the signal core's
+:class:`~emgkit.core.StreamingProcessor` (causal filters and RMS envelope with carried state)
+and :class:`~acquisition.live.LiveQuality` on every sample, keeps the last 30 s in ring
+buffers, and at most ``frame_rate_hz`` times a second builds a :class:`Frame`: the visible
+window min/max-decimated by the core (:func:`~emgkit.core.minmax_decimate`) to the plot's
+pixel width, levels, %MVC, quality words and markers. The GUI only draws the latest frame:
+a slow GUI skips frames, never samples, and the recorder never waits for either.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from acquisition.live import LiveQuality
+from acquisition.protocol import RunnerUI
+from emgkit.core import StreamingProcessor, minmax_decimate, normalise, peak_reference
+from emgkit.model.montage import Montage
+
+log = logging.getLogger("emgkit")
+
+#: Signal views the viewer offers, in the order the ``V`` key cycles them.
+VIEWS = ("raw", "filtered", "envelope")
+#: The scrolling window's limits in seconds.
+MIN_WINDOW_S, MAX_WINDOW_S = 2.0, 30.0
+#: Seconds of envelope averaged for the bars and the dominance index.
+LEVEL_S = 0.5
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the GUI draws once; everything already computed.
+
+    Attributes
+    ----------
+    seq : int
+        Frame number (increases by one per frame built).
+    view : str
+        One of :data:`VIEWS`.
+    t_s : numpy.ndarray
+        ``(m,)`` time of each drawn point in seconds relative to the newest sample (<= 0).
+    y : numpy.ndarray
+        ``(m, n_channels)`` the decimated signal in microvolts.
+    level_uv : numpy.ndarray
+        ``(n_channels,)`` mean envelope over the last :data:`LEVEL_S` seconds.
+    pct_mvc : numpy.ndarray
+        ``(n_channels,)`` ``level_uv`` in % of the MVC reference; NaN without one.
+    quality : list of str
+        :meth:`acquisition.live.LiveQuality.labels` (``ok``, ``railed``, ``flat``, ``noisy``).
+    markers : list of (float, str)
+        Markers inside the window: (time relative to the newest sample, label).
+    dominance : float or None
+        Low-back dominance index (erector spinae over the mean of glutes and hamstrings),
+        None when the montage lacks either side of the ratio.
+    n_samples : int
+        Samples processed since the start.
+    dropped_blocks : int
+        Blocks the display queue had to refuse (0 unless the machine is overloaded; the
+        recorder still stores them).
+    """
+
+    seq: int
+    view: str
+    t_s: np.ndarray
+    y: np.ndarray
+    level_uv: np.ndarray
+    pct_mvc: np.ndarray
+    quality: list[str]
+    markers: list[tuple[float, str]]
+    dominance: float | None
+    n_samples: int
+    dropped_blocks: int = 0
+
+
+def dominance_channels(montage: Montage) -> tuple[list[int], list[int]]:
+    """Return the columns of the back extensors and of the glutes plus hamstrings.
+
+    Integration point: if :mod:`emgkit.analysis` grows a low-back dominance function,
+    the index of :class:`LiveProcessor` should call it instead of this grouping.
+    """
+    back, hip = [], []
+    for j, c in enumerate(montage.channels):
+        groups = montage.muscle(c.muscle).groups
+        if "back_extensors" in groups:
+            back.append(j)
+        elif "gluteals" in groups or "hamstrings" in groups:
+            hip.append(j)
+    return back, hip
+
+
+def regions_of(montage: Montage) -> list[str]:
+    """Return ``limb`` or ``trunk`` per channel, as the core's processors need."""
+    return [montage.muscle(c.muscle).region for c in montage.channels]
+
+
+def percent_of_reference(level_uv: np.ndarray, reference_uv: np.ndarray | None) -> np.ndarray:
+    """Normalise levels with the core's :func:`~emgkit.core.normalise`; NaN without a reference."""
+    out = np.full(level_uv.shape, np.nan)
+    if reference_uv is None:
+        return out
+    ok = np.isfinite(reference_uv) & (reference_uv > 0)
+    if ok.any():
+        out[ok] = normalise(level_uv[None, ok], reference_uv[ok])[0]
+    return out
+
+
+class LiveProcessor:
+    """Worker thread turning raw blocks into drawable :class:`Frame` objects.
+
+    Parameters
+    ----------
+    fs_hz : float
+        Sampling rate in Hz.
+    montage : Montage
+        Channels in the blocks' column order.
+    full_scale_uv : float, optional
+        The board's range (railed detection).
+    mains_hz : float, optional
+        Mains frequency for the notch.
+    quality : LiveQuality, optional
+        A quality tracker another thread updates (the recorder's); else one of its own.
+    reference_uv : numpy.ndarray, optional
+        ``(n_channels,)`` MVC references (same causal envelope), NaN where missing.
+    frame_rate_hz : float
+        Most frames built per second.
+    queue_blocks : int
+        Capacity of the input queue in blocks.
+    """
+
+    def __init__(self, fs_hz: float, montage: Montage, *, full_scale_uv: float | None = None,
+                 mains_hz: float | None = None, quality: LiveQuality | None = None,
+                 reference_uv: np.ndarray | None = None, frame_rate_hz: float = 60.0,
+                 queue_blocks: int = 4096):
+        self.fs_hz = float(fs_hz)
+        self.montage = montage
+        n = len(montage.channels)
+        self.n_channels = n
+        self.core = StreamingProcessor(self.fs_hz, regions_of(montage), mains_hz=mains_hz)
+        self.own_quality = quality is None
+        self.quality = quality or LiveQuality(self.fs_hz, n, full_scale_uv)
+        self.reference_uv = (np.full(n, np.nan) if reference_uv is None
+                             else np.asarray(reference_uv, dtype=np.float64).copy())
+        self.back, self.hip = dominance_channels(montage)
+        self.frame_interval_s = 1.0 / float(frame_rate_hz)
+        self.cap = round(MAX_WINDOW_S * self.fs_hz) + 1
+        self._rings = {v: np.zeros((self.cap, n), np.float32) for v in VIEWS}
+        self._pos = 0
+        self.n_samples = 0
+        self._markers: list[tuple[int, str]] = []
+        self._q: queue.Queue = queue.Queue(maxsize=int(queue_blocks))
+        self.dropped_blocks = 0
+        self._request = ("raw", 10.0, 800)
+        self._latest: Frame | None = None
+        self._seq = 0
+        self._mvc = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.frames_built = 0
+
+    # -- thread-safe inputs ------------------------------------------------------------
+    def push(self, block) -> None:
+        """Queue a :class:`~acquisition.sources.base.Block` (never blocks the caller)."""
+        try:
+            self._q.put_nowait(block)
+        except queue.Full:
+            self.dropped_blocks += 1
+
+    def request(self, view: str, window_s: float, n_columns: int) -> None:
+        """Set what the next frames show: view, window length, plot width in pixels."""
+        window_s = float(min(MAX_WINDOW_S, max(MIN_WINDOW_S, window_s)))
+        self._request = (view, window_s, max(1, int(n_columns)))
+
+    def track_mvc(self, on: bool) -> None:
+        """While on (an MVC trial is recorded), raise the references to the envelope's peak."""
+        self._mvc = bool(on)
+
+    def add_marker(self, label: str) -> None:
+        """Mark the newest sample (for sources without hardware markers)."""
+        self._markers.append((self.n_samples, label))
+
+    def latest(self) -> Frame | None:
+        """Return the newest frame (the GUI polls this; frames it misses are skipped)."""
+        return self._latest
+
+    # -- life cycle ------------------------------------------------------------------------
+    def start(self) -> LiveProcessor:
+        """Start the worker thread."""
+        self._thread = threading.Thread(target=self._run, name="viewer-processor", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the worker thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+
+    # -- worker ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        last = 0.0
+        while not self._stop.is_set():
+            blocks = []
+            try:
+                blocks.append(self._q.get(timeout=self.frame_interval_s / 2))
+                while len(blocks) < 256:
+                    blocks.append(self._q.get_nowait())
+            except queue.Empty:
+                pass
+            if blocks:
+                try:
+                    self.process(blocks)
+                except Exception:  # a bug must not kill the display thread silently
+                    log.exception("viewer processing failed")
+                    return
+            now = time.monotonic()
+            if now - last >= self.frame_interval_s and self.n_samples:
+                last = now
+                self._latest = self.build_frame()
+
+    def process(self, blocks: Sequence) -> None:
+        """Run the core on consecutive blocks and store the results (worker thread)."""
+        raw = np.concatenate([b.emg_uv for b in blocks]) if len(blocks) > 1 else blocks[0].emg_uv
+        if raw.shape[0] == 0:
+            return
+        out = self.core.process(raw)
+        if self.own_quality:
+            self.quality.update(raw)
+        n0 = self.n_samples
+        for b in blocks:
+            if b.marker is not None:
+                for i in np.nonzero(b.marker)[0]:
+                    self._markers.append((n0 + int(i), f"{b.marker[i]:g}"))
+            n0 += b.n_samples
+        for v, data in zip(VIEWS, (raw, out.filtered, out.envelope)):
+            self._write(self._rings[v], data)
+        self._pos = (self._pos + raw.shape[0]) % self.cap
+        self.n_samples += raw.shape[0]
+        if self._mvc:
+            self.reference_uv = peak_reference([self.reference_uv[None, :], out.envelope])
+        oldest = self.n_samples - self.cap
+        self._markers = [m for m in self._markers if m[0] >= oldest]
+
+    def _write(self, ring: np.ndarray, data: np.ndarray) -> None:
+        n = data.shape[0]
+        m = min(n, self.cap)
+        start = (self._pos + n - m) % self.cap
+        first = min(m, self.cap - start)
+        ring[start:start + first] = data[n - m:n - m + first]
+        ring[:m - first] = data[n - m + first:]
+
+    def last(self, view: str, n: int) -> np.ndarray:
+        """Return the newest ``n`` samples of a view, oldest first (a copy)."""
+        n = min(n, self.n_samples, self.cap)
+        ring = self._rings[view]
+        start = (self._pos - n) % self.cap
+        if start + n <= self.cap:
+            return ring[start:start + n].copy()
+        return np.concatenate([ring[start:], ring[:self._pos]])
+
+    def build_frame(self) -> Frame:
+        """Build a frame from the current buffers and request."""
+        view, window_s, n_columns = self._request
+        m = round(window_s * self.fs_hz)
+        data = self.last(view, m)
+        idx, y = minmax_decimate(data, n_columns)
+        t_s = (idx - data.shape[0] + 1) / self.fs_hz
+        env = self.last("envelope", max(1, int(LEVEL_S * self.fs_hz)))
+        level = env.mean(axis=0).astype(np.float64)
+        pct = percent_of_reference(level, self.reference_uv)
+        newest = self.n_samples - 1
+        markers = [((s - newest) / self.fs_hz, lab) for s, lab in self._markers
+                   if newest - s < data.shape[0]]
+        self._seq += 1
+        self.frames_built += 1
+        return Frame(self._seq, view, t_s, y, level, pct, self.quality.labels(), markers,
+                     self._dominance(level, pct), self.n_samples, self.dropped_blocks)
+
+    def _dominance(self, level_uv: np.ndarray, pct: np.ndarray) -> float | None:
+        if not self.back or not self.hip:
+            return None
+        use = pct if np.isfinite(pct[self.back + self.hip]).all() else level_uv
+        hip = float(np.mean(use[self.hip]))
+        return float(np.mean(use[self.back])) / hip if hip > 0 else None
+
+
+class LiveFeed:
+    """Reads a source for a :class:`LiveProcessor`, through a recorder when recording is on.
+
+    Parameters
+    ----------
+    source : acquisition.sources.base.Source
+        An unopened source.
+    session_path : str or os.PathLike, optional
+        An existing session file (see :func:`emgkit.io.writer.create_session`): a
+        :class:`~acquisition.recorder.Recorder` then reads the source, every block is
+        recorded when a trial is open, and the viewer subscribes to it. Without it, a
+        plain reader thread feeds the viewer and nothing can be recorded.
+    """
+
+    def __init__(self, source, session_path=None):
+        self.source = source
+        self.session_path = session_path
+        self.recorder = None
+        self._sink: Callable | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: str | None = None
+
+    @property
+    def can_record(self) -> bool:
+        """Whether a session file was given."""
+        return self.session_path is not None
+
+    def start(self, sink: Callable) -> None:
+        """Open the source and call ``sink(block)`` for every block."""
+        self._sink = sink
+        self.source.open()
+        if self.session_path is not None:
+            from acquisition.recorder import Recorder
+
+            self.recorder = Recorder(self.source, self.session_path)
+            self.recorder.subscribe(sink)
+            self.recorder.start()
+            return
+        self.source.start()
+        self._thread = threading.Thread(target=self._read_loop, name="viewer-source",
+                                        daemon=True)
+        self._thread.start()
+
+    def _read_loop(self) -> None:
+        from emgkit.errors import AcquisitionError
+
+        try:
+            while not self._stop.is_set():
+                block = self.source.read(0.05)
+                if block is None:
+                    return
+                if block.n_samples:
+                    self._sink(block)
+        except AcquisitionError as e:
+            self.error = str(e)
+
+    def insert_marker(self, value: float) -> bool:
+        """Send a marker through the source; False if the source cannot carry markers."""
+        try:
+            self.source.insert_marker(value)
+        except NotImplementedError:
+            if self.recorder is not None:
+                self.recorder.add_event("marker", f"{value:g}", value)
+            return False
+        return True
+
+    def close(self) -> None:
+        """Stop reading; a recorder ends its open trial (kept, marked incomplete) and saves."""
+        if self._stop.is_set():
+            return
+        self._stop.set()
+        if self.recorder is not None:
+            self.recorder.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+            try:
+                self.source.stop()
+            finally:
+                self.source.close()
+        elif self.recorder is not None:
+            self.source.close()
+
+
+@dataclass
+class PromptUI(RunnerUI):
+    """Protocol-runner hooks that hand prompts to the viewer (any thread).
+
+    Parameters
+    ----------
+    on_text : callable
+        ``on_text(kind, text)`` with kind ``show``, ``cue`` or ``ask``.
+    on_trial : callable
+        ``on_trial(task_name or None)`` when a trial starts or ends.
+    unattended : bool
+        Answer ``go`` at once instead of waiting for :meth:`answer`.
+    """
+
+    on_text: Callable[[str, str], None]
+    on_trial: Callable[[str | None], None]
+    unattended: bool = False
+    time_scale: float = 1.0
+    _answer: queue.Queue = field(default_factory=lambda: queue.Queue(maxsize=1))
+
+    def __post_init__(self):
+        self.out = lambda s: self.on_text("show", s)
+
+    def show(self, text: str) -> None:
+        """Forward a message."""
+        self.on_text("show", text)
+
+    def cue(self, text: str) -> None:
+        """Forward a cue; ``GO`` starts the trial's task."""
+        self.on_text("cue", text)
+
+    def ask(self, trial, index: int, total: int) -> str:
+        """Prompt before a trial; wait for :meth:`answer` unless unattended."""
+        self.on_trial(None)
+        text = f"[{index}/{total}] {trial.title} ({trial.duration_s:g} s)"
+        if trial.instructions:
+            text += f" - {trial.instructions}"
+        if self.unattended:
+            self.on_text("ask", text)
+            choice = "go"
+        else:
+            self.on_text("ask", text + "   Space = start, N = skip, Esc = quit")
+            choice = self._answer.get()
+        if choice == "go":
+            self.on_trial(trial.task.name)
+        return choice
+
+    def answer(self, choice: str) -> None:
+        """Answer the pending prompt: ``go``, ``skip``, ``repeat`` or ``quit``."""
+        try:
+            self._answer.put_nowait(choice)
+        except queue.Full:
+            pass
+
+
+def simulated_session_source(montage: Montage, fs_hz: float, seed: int = 0,
+                             realtime: bool = True, block_s: float = 0.02):
+    """Return a live source replaying the sEMG simulator (rest, MVCs, hinge, squat) for ever.
+
+    For demos, tests, screenshots and benchmarks without a board.
+    """
+    from acquisition.sources.simulated import SimulatedSource
+    from emgkit.simulate import SessionStream
+
+    stream = SessionStream(montage, fs_hz, seed, loop=True, markers=True)
+    n_ch = len(montage.channels)
+
+    def feed(n: int) -> np.ndarray:
+        b = stream.read(n)
+        out = np.zeros((n, n_ch), np.float32)
+        if b is not None:
+            out[:b.emg_uv.shape[0]] = b.emg_uv[:n]
+        return out
+
+    src = SimulatedSource(fs_hz, n_ch, feed, realtime=realtime, block_s=block_s,
+                          board="simulated")
+    if tuple(src.info.channels) != tuple(montage.numbers):
+        import dataclasses
+
+        src.info = dataclasses.replace(src.info, channels=tuple(montage.numbers),
+                                       n_board_channels=max(montage.numbers))
+    src.mains_hz = stream.sim.device.mains_hz
+    return src

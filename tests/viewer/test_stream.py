@@ -1,0 +1,64 @@
+"""The viewer's live data path without Qt: ring buffer, frames, markers, references."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.testing import assert_allclose
+
+from acquisition.sources import Block
+from emgkit.core import process_trial_emg
+from emgkit.simulate import default_montage
+from emgkit.viewer.stream import LiveProcessor, percent_of_reference, regions_of
+
+
+def _block(x, marker=None):
+    n = x.shape[0]
+    return Block(x, np.arange(n) % 256, np.zeros(n), None, marker)
+
+
+def test_ring_holds_the_causal_core_output_for_any_blocking(rng):
+    montage = default_montage("cyton")
+    fs = 1000.0
+    x = rng.standard_normal((40000, len(montage.channels))).astype(np.float32) * 50
+    lp = LiveProcessor(fs, montage, mains_hz=50.0)
+    i = 0
+    for n in (7, 1000, 333, 12000, 1, 26659):
+        lp.process([_block(x[i:i + n])])
+        i += n
+    assert lp.n_samples == x.shape[0]
+    env, filt = process_trial_emg(x, fs, regions_of(montage), causal=True, mains_hz=50.0,
+                                  return_filtered=True)
+    assert_allclose(lp.last("envelope", 5000), env[-5000:], rtol=1e-4, atol=1e-3)
+    assert_allclose(lp.last("filtered", 30001), filt[-30001:], rtol=1e-4, atol=1e-3)
+    assert_allclose(lp.last("raw", 100), x[-100:])
+
+
+def test_frame_is_decimated_to_the_plot_width_and_keeps_markers(rng):
+    montage = default_montage("cyton")
+    lp = LiveProcessor(2000.0, montage)
+    x = rng.standard_normal((24000, 8)).astype(np.float32)
+    x[23000, 2] = 1000.0  # a spike must survive decimation
+    marker = np.zeros(24000)
+    marker[22000] = 3
+    lp.process([_block(x, marker)])
+    lp.request("raw", 10.0, 500)
+    f = lp.build_frame()
+    assert f.y.shape == (1000, 8) and f.t_s.shape == (1000,)
+    assert f.t_s[0] == -10.0 + 1 / 2000.0 and f.t_s[-1] <= 0
+    assert f.y[:, 2].max() == 1000.0
+    assert f.markers == [(-1999 / 2000.0, "3")]
+    assert np.isnan(f.pct_mvc).all() and f.dominance is not None
+
+
+def test_mvc_tracking_raises_the_reference_and_bars_follow():
+    montage = default_montage("cyton")
+    lp = LiveProcessor(1000.0, montage, reference_uv=np.full(8, 10.0))
+    lp.track_mvc(True)
+    lp.process([_block(np.full((3000, 8), 0, np.float32))])
+    t = np.arange(3000) / 1000.0
+    lp.process([_block((np.sin(2 * np.pi * 80 * t)[:, None] * 100).astype(np.float32)
+                       .repeat(8, axis=1))])
+    assert (lp.reference_uv > 50).all()
+    pct = percent_of_reference(np.full(8, 35.0), lp.reference_uv)
+    assert ((pct > 30) & (pct < 70)).all()
+    assert np.isnan(percent_of_reference(np.ones(2), np.array([np.nan, 0.0]))).all()
