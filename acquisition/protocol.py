@@ -78,8 +78,19 @@ class PlannedTrial:
     rest_s: float = 0.0
 
     def events(self, fs_hz: float) -> list[tuple[int, str, str]]:
-        """Return the events as (sample offset, kind, label) at ``fs_hz``."""
-        return [(round(t * fs_hz), k, lab) for t, k, lab in self.events_s]
+        """Return the events as (sample offset, kind, label) at ``fs_hz``.
+
+        ``rep_end`` and ``set_end`` mark the *last* sample of their repetition or set
+        (inclusive), as in the session format, so a repetition's end never falls on
+        the next one's ``rep_start``.
+        """
+        out = []
+        for t, kind, label in self.events_s:
+            sample = round(t * fs_hz)
+            if kind in ("rep_end", "set_end"):
+                sample = max(sample - 1, 0)
+            out.append((sample, kind, label))
+        return out
 
 
 @dataclass(frozen=True)
