@@ -22,7 +22,7 @@ RANK = {
     "core": 2, "simulate": 2,
     "io": 3,
     "analysis": 4,
-    "report": 5, "viewer": 5, "batch": 5, "bids": 5, "demo": 5,
+    "report": 5, "viewer": 5, "batch": 5, "bids": 5, "demo": 5, "bridges": 5,
     "cli": 6, "__main__": 6, "__init__": 6,
 }
 THIRD_PARTY_BANNED = {

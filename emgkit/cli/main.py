@@ -13,11 +13,23 @@ import sys
 import traceback
 
 from emgkit._version import __version__
-from emgkit.cli import cmd_check, cmd_import, cmd_process, cmd_record, cmd_recover, cmd_view
+from emgkit.cli import (
+    cmd_batch,
+    cmd_check,
+    cmd_demo,
+    cmd_export,
+    cmd_import,
+    cmd_process,
+    cmd_record,
+    cmd_recover,
+    cmd_report,
+    cmd_view,
+)
 from emgkit.errors import EmgkitError
 
 #: Sub-command modules; each has ``NAME``, ``HELP``, ``add_arguments(p)`` and ``run(args)``.
-COMMANDS = (cmd_import, cmd_check, cmd_process, cmd_record, cmd_recover, cmd_view)
+COMMANDS = (cmd_import, cmd_check, cmd_process, cmd_report, cmd_record, cmd_recover, cmd_view,
+            cmd_demo, cmd_export, cmd_batch)
 
 
 class _Parser(argparse.ArgumentParser):

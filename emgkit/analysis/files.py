@@ -1,0 +1,272 @@
+"""Session files to analysed sessions, tables and provenance.
+
+What ``emgkit process``, ``emgkit report`` and ``emgkit demo`` share.
+
+>>> run = analyse_files(["a.h5", "b.h5"], load_config(None))   # doctest: +SKIP
+>>> run.tables["metrics"]; run.warnings                         # doctest: +SKIP
+
+The session files are opened read-only and never modified. Warnings of the signal core
+(e.g. :class:`~emgkit.core.LowSampleRateWarning` at 250 Hz) are collected, each distinct
+message once, for the caller to show as sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from os import PathLike
+from pathlib import Path
+
+from emgkit.analysis.comparisons import compare
+from emgkit.analysis.metrics import SessionMetrics, analyse_session
+from emgkit.analysis.quality import session_quality
+from emgkit.analysis.tables import (
+    comparisons_table,
+    curves_table,
+    indices_table,
+    metrics_table,
+)
+from emgkit.errors import AnalysisError, ConfigError
+from emgkit.model.config import ProcessingConfig
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 only
+    import tomli as tomllib
+
+#: Suffixes of the metrics table (and of the tables beside it).
+TABLE_SUFFIXES = (".csv", ".parquet")
+#: Tables written beside the metrics table, by name part.
+EXTRA_TABLES = ("comparisons", "indices", "curves")
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    """Sessions analysed together.
+
+    Attributes
+    ----------
+    metrics : tuple of SessionMetrics
+        One per session file, in the order given.
+    inputs : tuple of dict
+        Per file: path, sha256, subject, board, fs_hz, MVC references and trials
+        (the ``inputs`` of the provenance record).
+    tables : dict of str to pandas.DataFrame
+        ``metrics``, ``comparisons``, ``indices`` and ``curves``
+        (:mod:`emgkit.analysis.tables`).
+    warnings : tuple of str
+        Each distinct warning message of the processing, once.
+    config : ProcessingConfig
+        The parameters used.
+    """
+
+    metrics: tuple[SessionMetrics, ...]
+    inputs: tuple[dict, ...]
+    tables: dict
+    warnings: tuple[str, ...]
+    config: ProcessingConfig
+
+
+def load_config(path: str | PathLike | None) -> ProcessingConfig:
+    """Read a processing configuration TOML file (defaults when ``path`` is None).
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, if it cannot be read or holds invalid parameters.
+    """
+    if path is None:
+        return ProcessingConfig()
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError("config file not found", p) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read config file ({e})", p) from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML ({e})", p) from None
+    try:
+        return ProcessingConfig.from_dict(data)
+    except ConfigError as e:
+        raise ConfigError(e.message, p) from None
+
+
+def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[SessionMetrics, dict]:
+    """Read one session file and analyse it.
+
+    Returns
+    -------
+    metrics : SessionMetrics
+    record : dict
+        The file's provenance record (path, sha256, subject, device, references, trials).
+
+    Raises
+    ------
+    AnalysisError
+        Naming the file, if the session cannot be analysed (e.g. no MVC trials).
+    """
+    from emgkit.io.hashing import sha256_file
+    from emgkit.io.reader import SessionFile
+
+    path = Path(path)
+    digest = sha256_file(path) if path.is_file() else None
+    with SessionFile(path) as sf:
+        session = sf.read_session()
+        qualities = session_quality(sf, config.quality)
+    try:
+        sm = analyse_session(session, config, name=path.name, qualities=qualities)
+    except AnalysisError as e:
+        raise AnalysisError(e.message, path) from None
+    reps = {tm.trial.id: tm.reps for tm in sm.trials}
+    trials = []
+    for t in session.trials:
+        src = None if t.source is None else {
+            "path": t.source.path, "sha256": t.source.sha256, "format": t.source.format}
+        trials.append({"id": t.id, "task": t.task.name, "variant": t.task.variant,
+                       "load_kg": t.task.load_kg, "fs_hz": t.fs_hz, "source": src,
+                       "repetitions": [{"start": r.start, "end": r.end, "method": r.method}
+                                       for r in reps[t.id]]})
+    ref = None if sm.reference_uv is None else dict(
+        zip(session.montage.names, (float(v) for v in sm.reference_uv)))
+    record = {"path": str(path), "sha256": digest, "subject": session.subject,
+              "board": session.device.board, "fs_hz": session.device.fs_hz,
+              "reference_uv": ref, "trials": trials}
+    return sm, record
+
+
+def analysis_tables(metrics: Sequence[SessionMetrics]) -> dict:
+    """Return the ``metrics``, ``comparisons``, ``indices`` and ``curves`` tables."""
+    return {
+        "metrics": metrics_table(metrics),
+        "comparisons": comparisons_table(compare(metrics)),
+        "indices": indices_table(metrics),
+        "curves": curves_table(metrics),
+    }
+
+
+def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> AnalysisRun:
+    """Analyse session files together: metrics, tables and provenance inputs.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Session files (one per subject and session).
+    config : ProcessingConfig
+        Processing parameters.
+
+    Returns
+    -------
+    AnalysisRun
+    """
+    from emgkit.core import LowSampleRateWarning
+
+    metrics, inputs = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LowSampleRateWarning)
+        for p in paths:
+            sm, record = analyse_file(p, config)
+            metrics.append(sm)
+            inputs.append(record)
+    messages = tuple(dict.fromkeys(str(w.message) for w in caught))
+    return AnalysisRun(tuple(metrics), tuple(inputs), analysis_tables(metrics), messages,
+                       config)
+
+
+def provenance(run: AnalysisRun, command: str, config_file: str | PathLike | None = None,
+               outputs: dict | None = None) -> dict:
+    """Return the provenance record of a run (JSON-serialisable).
+
+    Parameters
+    ----------
+    run : AnalysisRun
+        What was analysed.
+    command : str
+        The command that made the outputs (``emgkit process``).
+    config_file : path-like, optional
+        The configuration file, hashed into the record.
+    outputs : dict, optional
+        Output names by kind.
+    """
+    import numpy as np
+    import pandas as pd
+    import scipy
+
+    from emgkit._version import __version__
+    from emgkit.io.hashing import sha256_file
+
+    return {
+        "software": "emgkit", "version": __version__, "command": command,
+        "created_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "parameters": run.config.to_dict(),
+        "config_file": None if config_file is None else {
+            "path": str(config_file), "sha256": sha256_file(config_file)},
+        "inputs": list(run.inputs),
+        "outputs": dict(outputs or {}),
+        "environment": {"python": platform.python_version(), "numpy": np.__version__,
+                        "scipy": scipy.__version__, "pandas": pd.__version__},
+    }
+
+
+def write_table(df, path: str | PathLike, suffix: str | None = None) -> None:
+    """Write a table as CSV, or Parquet when ``suffix`` (default: the path's) is ``.parquet``."""
+    suffix = (suffix or Path(path).suffix).lower()
+    if suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        df.to_csv(path, index=False)
+
+
+def output_paths(metrics_path: str | PathLike) -> dict[str, Path]:
+    """Return the output files of a metrics table: ``metrics``, the extra tables, ``provenance``.
+
+    ``METRICS.csv`` has ``METRICS.comparisons.csv``, ``METRICS.indices.csv``,
+    ``METRICS.curves.csv`` and ``METRICS.provenance.json`` beside it.
+
+    Raises
+    ------
+    ConfigError
+        If the suffix is not ``.csv`` or ``.parquet``.
+    """
+    p = Path(metrics_path)
+    if p.suffix.lower() not in TABLE_SUFFIXES:
+        raise ConfigError(f"--out must end in {' or '.join(TABLE_SUFFIXES)}, got {p.name!r}")
+    paths = {"metrics": p}
+    for name in EXTRA_TABLES:
+        paths[name] = p.with_name(f"{p.stem}.{name}{p.suffix}")
+    paths["provenance"] = p.with_name(f"{p.stem}.provenance.json")
+    return paths
+
+
+def write_outputs(run: AnalysisRun, paths: dict, command: str,
+                  config_file: str | PathLike | None = None) -> None:
+    """Write the tables and the provenance record atomically (all of them or none).
+
+    Parameters
+    ----------
+    run : AnalysisRun
+        What was analysed.
+    paths : dict of str to Path
+        From :func:`output_paths`.
+    command : str
+        Recorded in the provenance (``emgkit process``).
+    config_file : path-like, optional
+        The configuration file, hashed into the provenance.
+    """
+    import contextlib
+    import json
+
+    from emgkit.io.atomic import atomic_path
+
+    record = provenance(run, command, config_file,
+                        {k: p.name for k, p in paths.items() if k != "provenance"})
+    with contextlib.ExitStack() as stack:
+        tmps = {k: stack.enter_context(atomic_path(p)) for k, p in paths.items()}
+        for k, df in run.tables.items():
+            write_table(df, tmps[k], paths[k].suffix)
+        tmps["provenance"].write_text(json.dumps(record, indent=2, allow_nan=False),
+                                      encoding="utf-8")

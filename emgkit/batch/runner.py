@@ -1,0 +1,292 @@
+"""Reprocess many session files: the ``emgkit process`` pipeline per session, in parallel.
+
+>>> result = run_batch(find_sessions(["study/"]), "out", executor="pool")  # doctest: +SKIP
+
+Each session is analysed alone by :func:`emgkit.analysis.files.analyse_files` (the
+pipeline of ``emgkit process``) and its tables and provenance go to
+``OUT/sessions/<name>/``; ``OUT/metrics.csv`` then combines the metrics tables of every
+session that succeeded, in input order, read back from those files: the combined table
+is the same whichever executor ran the work and whether a session was resumed.
+
+Resuming: a session is skipped when its ``provenance.json`` records the sha256 of the
+input file and of the configuration now given (the provenance is written last, so
+its presence means the session's outputs are complete).
+
+Executors: ``serial`` (in this process), ``pool`` (a local
+:class:`~concurrent.futures.ProcessPoolExecutor`), ``dask`` (a ``dask.distributed``
+cluster: an existing scheduler's address, or a local cluster of ``workers`` processes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+from emgkit.errors import ConfigError
+from emgkit.model.config import ProcessingConfig
+
+#: Tables written per session, by name (``metrics`` first).
+TABLES = ("metrics", "comparisons", "indices", "curves")
+EXECUTORS = ("serial", "pool", "dask")
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """What became of one session.
+
+    Attributes
+    ----------
+    path : str
+        The input file.
+    name : str
+        Its folder under ``OUT/sessions``.
+    status : str
+        ``done``, ``skipped`` (outputs up to date) or ``failed``.
+    error : str
+        One line, for a failed session.
+    warnings : tuple of str
+        Distinct warnings of the processing.
+    seconds : float
+        Wall time of the work in the worker.
+    """
+
+    path: str
+    name: str
+    status: str
+    error: str = ""
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a batch: one :class:`SessionResult` per input, in input order."""
+
+    sessions: list[SessionResult] = field(default_factory=list)
+    metrics_path: Path | None = None
+
+    def count(self, status: str) -> int:
+        """Return the number of sessions with ``status``."""
+        return sum(r.status == status for r in self.sessions)
+
+    @property
+    def ok(self) -> bool:
+        """True if no session failed."""
+        return self.count("failed") == 0
+
+
+def find_sessions(items: Iterable[str | PathLike]) -> list[Path]:
+    """Expand files, folders (``*.h5`` below them, recursively) and glob patterns.
+
+    Returns
+    -------
+    list of Path
+        Unique files, sorted.
+
+    Raises
+    ------
+    ConfigError
+        If an item matches nothing, or nothing is found at all.
+    """
+    found: set[Path] = set()
+    for item in items:
+        s = str(item)
+        p = Path(s)
+        if p.is_dir():
+            hits = [q for q in p.rglob("*.h5") if q.is_file()]
+        elif p.is_file():
+            hits = [p]
+        else:
+            hits = [Path(q) for q in glob.glob(s, recursive=True) if Path(q).is_file()]
+            if not hits:
+                raise ConfigError("no such file, folder or matching session files", s)
+        found.update(q.resolve() for q in hits)
+    if not found:
+        raise ConfigError("no session files (*.h5) found in " + ", ".join(map(str, items)))
+    return sorted(found)
+
+
+def session_names(paths: Sequence[Path]) -> list[str]:
+    """Output folder names: the file stem, made unique with a hash of the folder."""
+    stems = [p.stem for p in paths]
+    return [s if stems.count(s) == 1 else
+            f"{s}-{hashlib.sha1(str(p.parent).encode()).hexdigest()[:8]}"
+            for s, p in zip(stems, paths)]
+
+
+def config_sha256(config: ProcessingConfig) -> str:
+    """Return the sha256 of a configuration's canonical JSON."""
+    text = json.dumps(config.to_dict(), sort_keys=True, allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _up_to_date(folder: Path, input_sha: str, cfg_sha: str) -> bool:
+    try:
+        prov = json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    b = prov.get("batch", {})
+    return (b.get("input_sha256") == input_sha and b.get("config_sha256") == cfg_sha
+            and all((folder / f"{t}.csv").is_file() for t in TABLES))
+
+
+def process_session(path: str, name: str, out_dir: str, config: ProcessingConfig,
+                    config_file: str | None = None, force: bool = False) -> SessionResult:
+    """Process one session file into ``out_dir/sessions/<name>/`` (the unit of work).
+
+    Never raises: a failure is returned as a ``failed`` result with a one-line error.
+    """
+    from emgkit.analysis.files import analyse_files, provenance, write_table
+    from emgkit.errors import EmgkitError
+    from emgkit.io.atomic import atomic_path
+    from emgkit.io.hashing import sha256_file
+
+    t0 = time.perf_counter()
+    folder = Path(out_dir) / "sessions" / name
+    try:
+        input_sha, cfg_sha = sha256_file(path), config_sha256(config)
+        if not force and _up_to_date(folder, input_sha, cfg_sha):
+            return SessionResult(path, name, "skipped")
+        run = analyse_files([path], config)
+        record = provenance(run, "emgkit batch", config_file,
+                            {t: f"{t}.csv" for t in TABLES})
+        record["batch"] = {"input_sha256": input_sha, "config_sha256": cfg_sha}
+        folder.mkdir(parents=True, exist_ok=True)
+        for t in TABLES:
+            with atomic_path(folder / f"{t}.csv") as tmp:
+                write_table(run.tables[t], tmp, ".csv")
+        with atomic_path(folder / "provenance.json") as tmp:  # last: marks completion
+            tmp.write_text(json.dumps(record, indent=2, allow_nan=False), encoding="utf-8")
+    except EmgkitError as e:
+        return SessionResult(path, name, "failed", " ".join(str(e).split()),
+                             seconds=time.perf_counter() - t0)
+    except Exception as e:  # a bug or an unreadable file: report it, keep going
+        return SessionResult(path, name, "failed",
+                             f"{path}: {type(e).__name__}: {' '.join(str(e).split())}",
+                             seconds=time.perf_counter() - t0)
+    return SessionResult(path, name, "done", warnings=run.warnings,
+                         seconds=time.perf_counter() - t0)
+
+
+def _pool_context():
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["emgkit.batch.runner", "emgkit.analysis.files"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+@contextlib.contextmanager
+def _dask_client(scheduler: str | None, workers: int | None):
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ConfigError("a Dask cluster needs dask[distributed]: "
+                          "pip install 'emgkit[cluster]'") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as e:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler} ({e})") from None
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                      processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _execute(jobs: list[tuple], executor: str, workers: int | None,
+             scheduler: str | None) -> Iterator[SessionResult]:
+    if executor == "serial":
+        for job in jobs:
+            yield process_session(*job)
+    elif executor == "pool":
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                 mp_context=_pool_context()) as ex:
+            futures = [ex.submit(process_session, *job) for job in jobs]
+            for f in as_completed(futures):
+                yield f.result()
+    else:
+        from dask.distributed import as_completed
+
+        with _dask_client(scheduler, workers) as client:
+            futures = [client.submit(process_session, *job, pure=False) for job in jobs]
+            for f in as_completed(futures):
+                yield f.result()
+
+
+def run_batch(paths: Sequence[str | PathLike], out_dir: str | PathLike,
+              config: ProcessingConfig | None = None, *, config_file: str | None = None,
+              executor: str = "pool", workers: int | None = None,
+              scheduler: str | None = None, force: bool = False,
+              progress: Callable[[SessionResult, int, int], None] | None = None,
+              ) -> BatchResult:
+    """Process session files and write the combined metrics table.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        Session files (see :func:`find_sessions` to expand folders and globs).
+    out_dir : path-like
+        Output folder: ``metrics.csv`` and ``sessions/<name>/``.
+    config : ProcessingConfig, optional
+        Processing parameters (defaults when None).
+    config_file : str, optional
+        The file ``config`` came from, hashed into the provenance.
+    executor : {"serial", "pool", "dask"}
+        Where the work runs.
+    workers : int, optional
+        Pool processes or local Dask workers (default: the number of cores).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``executor="dask"``).
+    force : bool
+        Reprocess sessions whose outputs are up to date.
+    progress : callable, optional
+        Called as ``progress(result, n_finished, n_total)`` after each session.
+
+    Returns
+    -------
+    BatchResult
+    """
+    from emgkit.analysis.files import write_table
+    from emgkit.io.atomic import atomic_path
+
+    if executor not in EXECUTORS:
+        raise ConfigError(f"Invalid value for the 'executor' parameter. Allowed values are "
+                          f"{EXECUTORS}, but got {executor!r} instead.")
+    config = config or ProcessingConfig()
+    out = Path(out_dir)
+    paths = [Path(p) for p in paths]
+    names = session_names(paths)
+    jobs = [(str(p), n, str(out), config, config_file, force) for p, n in zip(paths, names)]
+    by_path: dict[str, SessionResult] = {}
+    for k, res in enumerate(_execute(jobs, executor, workers, scheduler), 1):
+        by_path[res.path] = res
+        if progress is not None:
+            progress(res, k, len(jobs))
+    result = BatchResult([by_path[str(p)] for p in paths])
+    ok = [r for r in result.sessions if r.status != "failed"]
+    if ok:
+        import pandas as pd
+
+        frames = [pd.read_csv(out / "sessions" / r.name / "metrics.csv",
+                              keep_default_na=False, na_values=[""],
+                              float_precision="round_trip") for r in ok]
+        result.metrics_path = out / "metrics.csv"
+        with atomic_path(result.metrics_path) as tmp:
+            write_table(pd.concat(frames, ignore_index=True), tmp, ".csv")
+    return result

@@ -1,0 +1,124 @@
+"""Activation comparison reports: a self-contained HTML page and a PDF with the same content.
+
+>>> run = analyse_files(["session.h5"], load_config(None))   # doctest: +SKIP
+>>> write_report(build_report(run), "report.html", "report.pdf")   # doctest: +SKIP
+
+The summary comes first (hinge vs squat per muscle and the indices, in words and in a
+table), then the figures, the quality flags and what was excluded, and a methods section
+generated from the recorded parameters with citations. Needs matplotlib (the ``report``
+extra).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+from emgkit.analysis.files import AnalysisRun, analyse_files, load_config
+from emgkit.report.content import (
+    Table,
+    exclusions,
+    findings,
+    index_table,
+    inputs_table,
+    quality_table,
+    summary_table,
+    trials_table,
+)
+
+__all__ = ["Report", "analyse_files", "build_report", "load_config", "write_report"]
+
+
+@dataclass
+class Report:
+    """Everything the report shows, as text, tables and figures.
+
+    Attributes
+    ----------
+    title : str
+        Page title.
+    meta : list of str
+        Lines under the title (subjects, sessions, board, date, software).
+    findings : list of str
+        The summary in sentences.
+    summary, indices : Table
+        The hinge-vs-squat table per muscle and the indices table.
+    figures : list of ReportFigure
+        In report order.
+    warnings : list of str
+        Notes from the processing (e.g. the low sampling rate).
+    quality, trials, montage, inputs : Table
+        Quality flags, trials, electrode montage, input files.
+    excluded : list of str
+        What was left out, and that flags exclude nothing.
+    methods : list of str
+        Methods paragraphs.
+    references : list of str
+        Numbered references cited in the methods.
+    footer : str
+        Software and parameters note.
+    """
+
+    title: str
+    meta: list[str]
+    findings: list[str]
+    summary: Table
+    indices: Table
+    figures: list
+    warnings: list[str]
+    quality: Table
+    trials: Table
+    excluded: list[str]
+    methods: list[str]
+    montage: Table
+    inputs: Table
+    references: list[str] = field(default_factory=list)
+    footer: str = ""
+
+
+def build_report(run: AnalysisRun) -> Report:
+    """Build the report of analysed sessions (one subject, or a group across subjects)."""
+    from emgkit._version import __version__
+    from emgkit.report.figures import report_figures
+    from emgkit.report.methods import methods_paragraphs, montage_table, references
+
+    subjects = sorted({sm.session.subject for sm in run.metrics})
+    group = len(subjects) > 1
+    title = ("Group report: hinge vs squat activation" if group else
+             f"Subject {subjects[0]}: hinge vs squat activation")
+    boards = sorted({f"{sm.session.device.board} at {sm.session.device.fs_hz:g} Hz"
+                     for sm in run.metrics})
+    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    meta = [f"Subjects: {', '.join(subjects)} ({len(subjects)})",
+            f"Sessions: {', '.join(sm.name for sm in run.metrics)}",
+            f"Board: {'; '.join(boards)}",
+            f"Made {now} by emgkit {__version__}"]
+    return Report(
+        title=title, meta=meta, findings=findings(run), summary=summary_table(run),
+        indices=index_table(run), figures=report_figures(run), warnings=list(run.warnings),
+        quality=quality_table(run), trials=trials_table(run), excluded=exclusions(run),
+        methods=methods_paragraphs(run), montage=montage_table(run),
+        inputs=inputs_table(run), references=references(),
+        footer=f"emgkit {__version__}; every processing parameter is recorded in the "
+               "provenance JSON of 'emgkit process' and in docs/methods.md.")
+
+
+def write_report(report: Report, html_path: str | PathLike | None = None,
+                 pdf_path: str | PathLike | None = None) -> list[Path]:
+    """Write the HTML page and/or the PDF atomically (both or neither); return their paths."""
+    import contextlib
+
+    from emgkit.io.atomic import atomic_path
+    from emgkit.report.html import render_html
+    from emgkit.report.pdf import write_pdf
+
+    out = [Path(p) for p in (html_path, pdf_path) if p is not None]
+    with contextlib.ExitStack() as stack:
+        if html_path is not None:
+            text = render_html(report)
+            stack.enter_context(atomic_path(html_path)).write_text(text, encoding="utf-8")
+        if pdf_path is not None:
+            write_pdf(report, stack.enter_context(atomic_path(pdf_path)))
+    return out

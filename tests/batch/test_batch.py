@@ -1,0 +1,145 @@
+"""`emgkit batch`: identical metrics on every executor, resuming, failures, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from emgkit.batch import find_sessions, run_batch
+from emgkit.cli.main import main
+from emgkit.io.writer import write_session
+from emgkit.model.config import EnvelopeConfig, ProcessingConfig
+from emgkit.model.montage import parse_montage
+from emgkit.simulate import LabProtocol, TrialSpec, default_montage, simulate_session
+
+N_SESSIONS = 40
+TINY = LabProtocol(rest_s=1.0, mvc_targets=("hamstrings", "gluteals"),
+                   hinge=TrialSpec("hinge", n_reps=2, lead_s=0.3, tail_s=0.3), squat_sets=0)
+
+
+def tiny_montage():
+    """Four channels of the simulator's Cyton montage."""
+    d = default_montage("cyton").to_dict()
+    d["channel"] = d["channel"][:4]
+    return parse_montage(d, "<tiny>")
+
+
+def make_sessions(folder, n, seed0=0):
+    """Write ``n`` small simulated sessions (4 channels, 500 Hz, a few seconds) in
+    two sub-folders."""
+    montage = tiny_montage()
+    paths = []
+    for i in range(n):
+        s, _ = simulate_session(montage, 500.0, seed=seed0 + i, protocol=TINY,
+                                subject=f"P{i:02d}", between_s=0.5)
+        p = folder / ("ab"[i % 2]) / f"s{i:02d}.h5"
+        p.parent.mkdir(parents=True, exist_ok=True)
+        write_session(p, s)
+        paths.append(p)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    return make_sessions(tmp_path_factory.mktemp("batch"), N_SESSIONS)
+
+
+@pytest.fixture(scope="module")
+def serial(sessions, tmp_path_factory):
+    out = tmp_path_factory.mktemp("serial")
+    res = run_batch(sessions, out, executor="serial")
+    assert res.ok and res.count("done") == N_SESSIONS
+    return out
+
+
+def _metrics(out):
+    return (out / "metrics.csv").read_bytes()
+
+
+def test_serial_outputs(serial, sessions):
+    df = pd.read_csv(serial / "metrics.csv")
+    assert df.subject.nunique() == N_SESSIONS and (df.rep.isin([0, 1, 2])).all()
+    prov = json.loads((serial / "sessions" / "s00" / "provenance.json").read_text())
+    assert prov["command"] == "emgkit batch" and prov["batch"]["input_sha256"]
+    assert prov["inputs"][0]["sha256"] == prov["batch"]["input_sha256"]
+    for t in ("metrics", "comparisons", "indices", "curves"):
+        assert (serial / "sessions" / "s39" / f"{t}.csv").is_file()
+
+
+def test_same_metrics_as_process(serial, sessions, tmp_path):
+    out = tmp_path / "p.csv"
+    assert main(["process", *map(str, sessions[:3]), "--out", str(out)]) == 0
+    a = pd.read_csv(out)
+    b = pd.read_csv(serial / "metrics.csv")
+    pd.testing.assert_frame_equal(a, b[b.subject.isin(a.subject.unique())]
+                                  .reset_index(drop=True))
+
+
+def test_process_pool_gives_identical_metrics(serial, sessions, tmp_path):
+    res = run_batch(sessions, tmp_path, executor="pool", workers=2)
+    assert res.ok and res.count("done") == N_SESSIONS
+    assert _metrics(tmp_path) == _metrics(serial)
+
+
+# distributed may warn while it tears a LocalCluster down (e.g. a worker's
+# "Creating scratch directories is taking a surprisingly long time" on a slow disk);
+# none of that touches the results, which the test compares byte for byte.
+@pytest.mark.filterwarnings("ignore::UserWarning:distributed.*")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_dask_local_cluster_gives_identical_metrics(serial, sessions, tmp_path):
+    pytest.importorskip("dask.distributed")
+    res = run_batch(sessions, tmp_path, executor="dask", workers=2)
+    assert res.ok and res.count("done") == N_SESSIONS
+    assert _metrics(tmp_path) == _metrics(serial)
+
+
+def test_interrupted_batch_resumes_with_the_rest(serial, sessions, tmp_path):
+    # an interruption after half the sessions: their complete outputs are on disk
+    for p in sessions[: N_SESSIONS // 2]:
+        shutil.copytree(serial / "sessions" / p.stem, tmp_path / "sessions" / p.stem)
+    # and one session was cut off before its provenance (the completion mark) was written
+    half = sessions[N_SESSIONS // 2].stem
+    (tmp_path / "sessions" / half).mkdir()
+    shutil.copy(serial / "sessions" / half / "metrics.csv", tmp_path / "sessions" / half)
+    seen = []
+    res = run_batch(sessions, tmp_path, executor="serial",
+                    progress=lambda r, k, n: seen.append((r.status, k, n)))
+    assert res.count("skipped") == N_SESSIONS // 2
+    assert res.count("done") == N_SESSIONS - N_SESSIONS // 2
+    assert [k for _, k, _ in seen] == list(range(1, N_SESSIONS + 1))
+    assert _metrics(tmp_path) == _metrics(serial)
+    # a changed input or configuration is processed again
+    changed = ProcessingConfig(envelope=EnvelopeConfig(window_s=0.2))
+    res = run_batch(sessions[:2], tmp_path, changed, executor="serial")
+    assert res.count("done") == 2
+
+
+def test_cli_reports_failures_and_exits_2(sessions, tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for p in sessions[:2]:
+        shutil.copy(p, folder / p.name)
+    (folder / "broken.h5").write_bytes(b"this is not HDF5")
+    out = tmp_path / "out"
+    rc = main(["batch", str(folder), "--out", str(out), "--jobs", "1"])
+    captured = capsys.readouterr()
+    assert rc == 2
+    failed = [ln for ln in captured.err.splitlines() if "failed:" in ln]
+    assert len(failed) == 1 and "broken.h5" in failed[0]
+    assert "2/3" in captured.err or "3/3 sessions" in captured.err  # the progress bar
+    assert "2 processed, 0 up to date, 1 failed" in captured.out
+    assert len(pd.read_csv(out / "metrics.csv").subject.unique()) == 2
+    rc = main(["batch", str(folder / "s0*.h5"), "--out", str(out), "--jobs", "1",
+               "--no-progress"])
+    assert rc == 0 and "0 processed, 2 up to date" in capsys.readouterr().out
+
+
+def test_find_sessions_paths_folders_globs(sessions, tmp_path):
+    root = sessions[0].parent.parent
+    assert find_sessions([root]) == sorted(p.resolve() for p in sessions)
+    assert len(find_sessions([str(root / "a" / "*.h5"), sessions[1]])) == N_SESSIONS // 2 + 1
+    assert main(["batch", str(tmp_path / "nothing*.h5"), "--out", str(tmp_path / "o")]) == 2
+    assert main(["batch", str(root), "--out", str(tmp_path / "o"), "--jobs", "0"]) == 2
