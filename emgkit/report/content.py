@@ -267,12 +267,21 @@ def findings(run: AnalysisRun, alpha: float = 0.05) -> list[str]:
         sig = [np.isfinite(r.p_holm) and r.p_holm < alpha for r in rs]
         signs = {np.sign(r.diff) for r in rs}
         if all(sig) and signs == {1.0}:
-            verb = "loaded the {g} more than the squat"
+            out.append(f"The hinge loaded the {pretty(g)} more than the squat ({detail}; {who}).")
         elif all(sig) and signs == {-1.0}:
-            verb = "loaded the {g} less than the squat"
-        else:
-            verb = "and the squat did not clearly differ for the {g}"
-        out.append(f"The hinge {verb.format(g=pretty(g))} ({detail}; {who}).")
+            out.append(f"The hinge loaded the {pretty(g)} less than the squat ({detail}; {who}).")
+        elif not any(sig):
+            out.append(f"The hinge and the squat did not clearly differ for the {pretty(g)} "
+                       f"({detail}; {who}).")
+        else:  # mixed: name which channels went which way
+            more = [channel_label(r.muscle, r.side) for r, s_ in zip(rs, sig) if s_ and r.diff > 0]
+            less = [channel_label(r.muscle, r.side) for r, s_ in zip(rs, sig) if s_ and r.diff < 0]
+            same = [channel_label(r.muscle, r.side) for r, s_ in zip(rs, sig) if not s_]
+            parts = [(", ".join(more), "more than the squat"),
+                     (", ".join(less), "less than the squat"),
+                     (", ".join(same), "not clearly differently")]
+            said = "; ".join(f"{who_} {what}" for who_, what in parts if who_)
+            out.append(f"Within the {pretty(g)}, the hinge loaded {said} ({detail}; {who}).")
     out += _index_sentences(run)
     return out
 

@@ -151,3 +151,30 @@ def test_report_help_lists_options(capsys):
 def test_chromium_and_poppler_installed():
     for tool in ("chromium", "pdftotext", "pdftoppm", "pdfinfo"):
         assert shutil.which(tool), f"{tool} missing: bash .ci/run installs it"
+
+
+def test_mixed_group_names_which_channel_differed(monkeypatch):
+    """A group where one channel differs and another does not is not called 'no difference'."""
+    import types
+
+    import pandas as pd
+
+    from emgkit.report import content
+
+    rows = pd.DataFrame([
+        dict(comparison="task", index_name="", level="reps", muscle="rectus_abdominis",
+             side="right", mean_a=4.9, mean_b=5.0, diff=-0.1, ci_low=-0.7, ci_high=0.5,
+             hedges_g=-0.2, p_holm=0.67),
+        dict(comparison="task", index_name="", level="reps", muscle="external_oblique",
+             side="right", mean_a=8.7, mean_b=6.4, diff=2.4, ci_low=2.2, ci_high=2.6,
+             hedges_g=8.3, p_holm=0.0004),
+    ])
+    run = types.SimpleNamespace(tables={"comparisons": rows})
+    monkeypatch.setattr(content, "report_unit", lambda r: "pct_mvc")
+    monkeypatch.setattr(content, "comparison_level", lambda r: "reps")
+    monkeypatch.setattr(content, "_group_of", lambda r, m: "abdominals")
+    monkeypatch.setattr(content, "_index_sentences", lambda r: [])
+    (sentence,) = content.findings(run)
+    assert "did not clearly differ for the" not in sentence
+    assert "external oblique (right) more than the squat" in sentence
+    assert "rectus abdominis (right) not clearly differently" in sentence
