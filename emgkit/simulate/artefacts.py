@@ -18,6 +18,14 @@ from emgkit.errors import ConfigError
 from emgkit.model.montage import Montage
 from emgkit.simulate.spectrum import EmgSpectrum
 
+#: Range of the resting tone's RMS in microvolts: a relaxed muscle shows a few uV at
+#: most (0.2-1.7 % of the 150-600 uV MVC amplitudes), see ``docs/simulator.md``.
+REST_TONE_UV = (1.0, 2.5)
+#: The input range (+/- uV, a Cyton at gain 24) that ``Artefacts.dc_offset_uv`` and
+#: ``drift_uv`` are given for; a board with a smaller range gets them scaled by its range
+#: over this (the same headroom: the default 60 mV offset at most is 32 % of full scale).
+REFERENCE_FULL_SCALE_UV = 187_500.0
+
 
 @dataclass(frozen=True)
 class Artefacts:
@@ -27,13 +35,16 @@ class Artefacts:
     ----------
     dc_offset_uv : tuple of float
         Range of the electrode DC offset's magnitude (random sign), e.g. tens of mV as
-        OpenBCI boards show.
+        OpenBCI boards show, for a Cyton's input range; scaled down with ``drift_uv``
+        on a board whose range is smaller (see :func:`draw_channels`).
     drift_uv : float
         Amplitude of the slow baseline drift (three sinusoids at 0.01-0.3 Hz per channel).
     mains_hz : float
         Mains frequency (50 or 60); harmonics at or above fs/2 are left out.
     mains_uv : float
-        Typical amplitude of the mains fundamental (per channel 0.5-1.5 x).
+        Typical amplitude of the mains fundamental (per channel 0.5-1.5 x). The default
+        0.5 uV is what a good set-up (skin preparation, driven right leg / bias
+        electrode) leaves; set e.g. 20 uV to simulate a poor one.
     mains_harmonics : tuple of float
         Relative amplitudes of the 2nd, 3rd, ... harmonics.
     ecg_uv : tuple of float
@@ -41,7 +52,7 @@ class Artefacts:
     heart_rate_bpm : tuple of float
         Range of the subject's heart rate; beat-to-beat intervals vary by 3 % (SD).
     amp_noise_uv : float
-        RMS of the white amplifier noise.
+        RMS of the white amplifier (and electrode) noise over the whole band.
     accel_noise_g : float
         RMS of the accelerometer noise.
     """
@@ -49,11 +60,11 @@ class Artefacts:
     dc_offset_uv: tuple[float, float] = (10_000.0, 60_000.0)
     drift_uv: float = 300.0
     mains_hz: float = 50.0
-    mains_uv: float = 20.0
+    mains_uv: float = 0.5
     mains_harmonics: tuple[float, ...] = (0.1, 0.3, 0.05, 0.1)
-    ecg_uv: tuple[float, float] = (50.0, 300.0)
+    ecg_uv: tuple[float, float] = (20.0, 60.0)
     heart_rate_bpm: tuple[float, float] = (60.0, 80.0)
-    amp_noise_uv: float = 1.5
+    amp_noise_uv: float = 0.5
     accel_noise_g: float = 0.01
 
     def __post_init__(self):
@@ -85,7 +96,8 @@ class ChannelModel:
     spectra : tuple of EmgSpectrum
         sEMG spectrum of each channel.
     tone : numpy.ndarray
-        Resting activation (fraction of MVC).
+        Resting activation (fraction of MVC): :data:`REST_TONE_UV` divided by the
+        channel's MVC amplitude.
     dc_uv : numpy.ndarray
         DC offset.
     drift_hz : numpy.ndarray
@@ -114,7 +126,8 @@ class ChannelModel:
 
 
 def draw_channels(montage: Montage, artefacts: Artefacts, rng: np.random.Generator,
-                  mvc_rms_range_uv: tuple[float, float] = (150.0, 600.0)) -> ChannelModel:
+                  mvc_rms_range_uv: tuple[float, float] = (150.0, 600.0),
+                  full_scale_uv: float | None = None) -> ChannelModel:
     """Draw the per-channel constants of a subject.
 
     Parameters
@@ -127,6 +140,10 @@ def draw_channels(montage: Montage, artefacts: Artefacts, rng: np.random.Generat
         Random source.
     mvc_rms_range_uv : tuple of float
         Range of the RMS at 100 % MVC (uniform).
+    full_scale_uv : float, optional
+        The board's +/- input range: below :data:`REFERENCE_FULL_SCALE_UV` the DC offsets
+        and drift are scaled by its ratio to it (a Ganglion's 15.7 mV would otherwise be
+        railed by tens of mV of offset).
 
     Returns
     -------
@@ -141,10 +158,11 @@ def draw_channels(montage: Montage, artefacts: Artefacts, rng: np.random.Generat
     low = rng.uniform(45.0, 65.0, n)
     spectra = tuple(EmgSpectrum(float(a), float(a * r))
                     for a, r in zip(low, rng.uniform(1.8, 2.2, n)))
-    tone = rng.uniform(0.01, 0.02, n)
-    dc = rng.uniform(*artefacts.dc_offset_uv, n) * rng.choice([-1.0, 1.0], n)
+    tone = rng.uniform(*REST_TONE_UV, n) / mvc
+    scale = 1.0 if full_scale_uv is None else min(1.0, full_scale_uv / REFERENCE_FULL_SCALE_UV)
+    dc = scale * rng.uniform(*artefacts.dc_offset_uv, n) * rng.choice([-1.0, 1.0], n)
     drift_hz = np.sort(rng.uniform(0.01, 0.3, 3))
-    drift_uv = artefacts.drift_uv * rng.uniform(0.3, 1.0, (3, n)) / np.sqrt(3)
+    drift_uv = scale * artefacts.drift_uv * rng.uniform(0.3, 1.0, (3, n)) / np.sqrt(3)
     drift_phase = rng.uniform(0, 2 * np.pi, (3, n))
     mains_gain = artefacts.mains_uv * rng.uniform(0.5, 1.5, n)
     mains_phase = rng.normal(0.0, 0.2, n)

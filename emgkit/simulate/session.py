@@ -22,14 +22,19 @@ from emgkit.model.boards import BOARDS
 from emgkit.model.montage import Montage
 from emgkit.model.session import Device, Events, Session, Trial
 from emgkit.simulate.activation import TrialSpec, plan_trial
-from emgkit.simulate.artefacts import Artefacts, ChannelModel, draw_channels
+from emgkit.simulate.artefacts import (
+    REFERENCE_FULL_SCALE_UV,
+    Artefacts,
+    ChannelModel,
+    draw_channels,
+)
 from emgkit.simulate.faults import check_faults
 from emgkit.simulate.montages import default_montage
 from emgkit.simulate.render import Filters, TrialRenderer
 from emgkit.simulate.truth import SessionTruth, TrialTruth
 
 #: Full scale used when the board is unknown (Cyton at gain 24), in microvolts.
-DEFAULT_FULL_SCALE_UV = 187500.0
+DEFAULT_FULL_SCALE_UV = REFERENCE_FULL_SCALE_UV
 #: Order of MVC targets in the default protocol.
 MVC_ORDER = ("hamstrings", "gluteals", "back_extensors", "quadriceps", "abdominals",
              "triceps_surae", "shank")
@@ -119,7 +124,8 @@ class _Simulator:
         self.env_window_s = check_positive("env_window_s", env_window_s, "s")
         self.device = _device(board, self.montage, self.fs_hz, self.artefacts)
         self.cm: ChannelModel = channels if channels is not None else draw_channels(
-            self.montage, self.artefacts, np.random.default_rng(self.seq(0)), mvc_rms_range_uv)
+            self.montage, self.artefacts, np.random.default_rng(self.seq(0)), mvc_rms_range_uv,
+            self.device.full_scale_uv)
         if len(self.cm.mvc_rms_uv) != len(self.montage.channels):
             raise ConfigError(f"channels has {len(self.cm.mvc_rms_uv)} channels, the montage "
                               f"{len(self.montage.channels)}")

@@ -1,16 +1,21 @@
 """The stacked-channel plot both modes share: one row per channel, labels, bars, regions.
 
-Performance comes from pyqtgraph's options, not hand code: plain ``PlotCurveItem`` curves
-(``skipFiniteCheck``, no antialiasing), ``setClipToView``, no automatic downsampling (the
-core's min/max decimation already reduced each trace to the plot's pixel width), no
-auto-range (y ranges change with hysteresis only), one x axis drawn for the whole stack.
+Each trace arrives already reduced by the core's min/max decimation to the plot's pixel
+width, so drawing it needs none of ``PlotCurveItem``'s generality (finite checks, bounds
+searches with ``nanmin``/``nanmax`` on every paint, path building, change signals, which
+were most of the live window's frame time): :class:`TraceItem` copies the points into a
+reused ``QPolygonF`` and paints one non-antialiased polyline inside bounds computed once
+per frame. No auto-range (y ranges change with hysteresis only), one x axis drawn for
+the whole stack.
 """
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from emgkit.model.montage import Montage
 
@@ -23,6 +28,63 @@ QUALITY_COLORS = {"ok": "#207020", "railed": "#c00000", "flat": "#c06000",
 REP_BRUSH, REP_SELECTED_BRUSH = (255, 200, 0, 50), (255, 140, 0, 110)
 #: Most markers drawn per channel.
 MAX_MARKERS = 16
+#: Font sizes (pt) of the channel title and of its quality line.
+TITLE_PT, FLAG_PT = 9, 7
+#: Label column width: from the longest title, within these bounds (px).
+MIN_LABEL_PX, MAX_LABEL_PX = 110, 240
+
+
+class TraceItem(pg.GraphicsObject):
+    """A polyline of already-decimated points with bounds given by the caller.
+
+    Parameters
+    ----------
+    pen : QPen
+        Its pen (cosmetic, 1 px: drawn without antialiasing).
+    """
+
+    def __init__(self, pen):
+        super().__init__()
+        self._pen = pen
+        self._n = 0
+        self._poly = QtGui.QPolygonF()
+        self._xy = np.zeros((0, 2))
+        self._rect = QtCore.QRectF()
+
+    def set_data(self, x: np.ndarray, y: np.ndarray, y_lo: float, y_hi: float) -> None:
+        """Draw ``y`` against ``x`` (finite, x increasing); ``y_lo..y_hi`` bounds ``y``."""
+        n = int(x.size)
+        if n > self._xy.shape[0]:  # grow the reused buffer (never shrinks)
+            self._poly = pg.functions.create_qpolygonf(n)
+            self._xy = pg.functions.ndarray_from_qpolygonf(self._poly)
+        elif n != self._poly.size():
+            self._poly.resize(n)
+        self._n = n
+        self._xy[:n, 0] = x
+        self._xy[:n, 1] = y
+        # Never empty (a flat trace still paints): at least a relative 1e-9 in each axis.
+        w = max(float(x[-1] - x[0]), 1e-9 * max(1.0, abs(float(x[0])))) if n else 0.0
+        h = max(float(y_hi - y_lo), 1e-9 * max(1.0, abs(float(y_lo)))) if n else 0.0
+        rect = QtCore.QRectF(float(x[0]), float(y_lo), w, h) if n else QtCore.QRectF()
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return copies of the points drawn, ``(x, y)``."""
+        return self._xy[: self._n, 0].copy(), self._xy[: self._n, 1].copy()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        """Return the bounds given to :meth:`set_data`."""
+        return self._rect
+
+    def paint(self, painter, *args) -> None:
+        """Draw the polyline."""
+        if self._n > 1:
+            painter.setRenderHint(QtGui.QPainter.Antialiasing, False)
+            painter.setPen(self._pen)
+            painter.drawPolyline(self._poly)
 
 
 def channel_title(muscle: str, side: str, label: str = "") -> str:
@@ -53,19 +115,31 @@ class ChannelStack(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         pg.setConfigOptions(antialias=False)
         self.setBackground("w")
+        # Tight rows: 16 channels with two-line (flagged) labels fit in ~560 px.
+        self.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.ci.layout.setVerticalSpacing(0)
         self.montage = montage
         n = len(montage.channels)
         self.titles = [channel_title(c.muscle, c.side, c.label) for c in montage.channels]
         self.colors = [SIDE_COLORS.get(c.side, (0, 0, 0)) for c in montage.channels]
         self.labels: list[pg.LabelItem] = []
         self.plots: list[pg.PlotItem] = []
-        self.curves: list[pg.PlotCurveItem] = []
+        self.curves: list[TraceItem] = []
         self._regions: list[list[pg.LinearRegionItem]] = [[] for _ in range(n)]
         self._markers: list[list[pg.InfiniteLine]] = [[] for _ in range(n)]
         self._yr = [(0.0, 0.0)] * n
+        title_font, flag_font = QtGui.QFont(), QtGui.QFont()
+        title_font.setPointSize(TITLE_PT)
+        flag_font.setPointSize(FLAG_PT)
+        self._flag_metrics = QtGui.QFontMetrics(flag_font)
+        fm = QtGui.QFontMetrics(title_font)
+        widest = max((fm.horizontalAdvance(t) for t in self.titles), default=0)
+        #: Width of the label column: the longest title plus margins (flags are elided).
+        self.label_width = int(np.clip(widest + 24, MIN_LABEL_PX, MAX_LABEL_PX))
         for j in range(n):
-            lab = pg.LabelItem(self.titles[j], color="#202020", size="9pt", justify="right")
-            lab.setFixedWidth(165)
+            lab = pg.LabelItem(self.titles[j], color="#202020", size=f"{TITLE_PT}pt",
+                               justify="right")
+            lab.setFixedWidth(self.label_width)
             self.addItem(lab, row=j, col=0)
             p = self.addPlot(row=j, col=1)
             p.setClipToView(True)
@@ -81,8 +155,7 @@ class ChannelStack(pg.GraphicsLayoutWidget):
             p.setMouseEnabled(x=False, y=False)
             if j:
                 p.setXLink(self.plots[0])
-            curve = pg.PlotCurveItem(pen=pg.mkPen(self.colors[j], width=1), antialias=False,
-                                     skipFiniteCheck=True)
+            curve = TraceItem(pg.mkPen(self.colors[j], width=1))
             p.addItem(curve)
             self.labels.append(lab)
             self.plots.append(p)
@@ -120,7 +193,7 @@ class ChannelStack(pg.GraphicsLayoutWidget):
         lo = y.min(axis=0) if y.shape[0] else np.zeros(y.shape[1])
         hi = y.max(axis=0) if y.shape[0] else np.ones(y.shape[1])
         for j, curve in enumerate(self.curves):
-            curve.setData(t_s, y[:, j], skipFiniteCheck=True)
+            curve.set_data(t_s, y[:, j], lo[j], hi[j])
             if rescale and np.isfinite(lo[j]) and np.isfinite(hi[j]) and \
                     not _span_ok(self._yr[j], lo[j], hi[j]):
                 pad = 0.1 * max(hi[j] - lo[j], 1.0)
@@ -128,13 +201,25 @@ class ChannelStack(pg.GraphicsLayoutWidget):
                 self.plots[j].setYRange(*self._yr[j], padding=0)
 
     def set_quality(self, words) -> None:
-        """Show a quality word per channel in its label (``ok`` shows no word)."""
+        """Show a quality word per channel under its label (``ok`` shows no word).
+
+        The words go on a second, smaller line, elided to the label column's width; the
+        whole text is the label's tooltip.
+        """
         for j, lab in enumerate(self.labels):
             w = words[j] if j < len(words) else ""
-            text = self.titles[j] if w in ("ok", "") else f"{self.titles[j]}<br>[{w}]"
-            color = QUALITY_COLORS.get(w, "#c00000")
+            color = QUALITY_COLORS.get(w.split(",")[0], "#c00000")
+            if w in ("ok", ""):
+                text, tip, color = self.titles[j], "", QUALITY_COLORS[w]
+            else:
+                shown = self._flag_metrics.elidedText(f"[{w}]", QtCore.Qt.ElideRight,
+                                                      self.label_width - 12)
+                text = (f"{html.escape(self.titles[j])}<br><span style='font-size:{FLAG_PT}pt'>"
+                        f"{html.escape(shown)}</span>")
+                tip = f"{self.titles[j]}: {w}"
             if (lab.text, lab.opts.get("color")) != (text, color):
                 lab.setText(text, color=color)
+                lab.setToolTip(tip)
 
     def set_bars(self, pct: np.ndarray) -> None:
         """Set the %MVC bars (NaN: no reference, no bar)."""

@@ -2,9 +2,13 @@
 
 Each change of the visible time range reads only that slice (raw view) and draws it
 min/max-decimated to the plot's width (:meth:`emgkit.viewer.session_data.ReviewData.visible`).
+The session's analysis (:mod:`emgkit.analysis`: repetitions, metrics, ensembles) runs once
+in a worker thread when the window opens; the window updates when it is ready.
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,7 +16,7 @@ from PySide6 import QtCore, QtWidgets
 
 from emgkit.viewer.channels import SIDE_COLORS, ChannelStack
 from emgkit.viewer.common import ViewerWindow
-from emgkit.viewer.session_data import ReviewData, ensembles
+from emgkit.viewer.session_data import ENSEMBLE_TASKS, ReviewData
 from emgkit.viewer.stream import VIEWS
 
 #: Colours of the ensemble curves per task.
@@ -43,6 +47,8 @@ class ReviewWindow(ViewerWindow):
     """
 
     mode = "review"
+    #: Emitted (from the worker thread, delivered in the GUI thread) when the analysis ends.
+    analysed = QtCore.Signal()
     SHORTCUTS = (
         ("Up / Down", "previous / next trial"),
         ("[ / ]", "previous / next repetition (zooms to it, shows its metrics)"),
@@ -67,10 +73,16 @@ class ReviewWindow(ViewerWindow):
         self._reload.setSingleShot(True)
         self._reload.setInterval(30)
         self._reload.timeout.connect(self.reload)
+        self.analysis_error: str | None = None
+        self.ensemble_curves: dict[str, pg.PlotDataItem] = {}
         self._build_ui()
         self._bind_keys()
         if self.data.infos:
             self.trials.setCurrentRow(self._first_task_trial())
+        self.analysed.connect(self._on_analysed)
+        self._worker = threading.Thread(target=self._analyse, name="emgkit-review-analysis",
+                                        daemon=True)
+        self._worker.start()
 
     # -- layout ------------------------------------------------------------------------------
     def _build_ui(self) -> None:
@@ -82,8 +94,13 @@ class ReviewWindow(ViewerWindow):
         self.view_box.currentTextChanged.connect(self.set_view)
         shot = QtWidgets.QPushButton("Screenshot (Ctrl+S)")
         shot.clicked.connect(lambda: self.save_screenshot())
+        self.channel_box = QtWidgets.QComboBox()
+        self.channel_box.addItems(self.stack.titles)
+        self.channel_box.currentIndexChanged.connect(self._draw_ensembles)
         tb.addWidget(QtWidgets.QLabel(" view "))
         tb.addWidget(self.view_box)
+        tb.addWidget(QtWidgets.QLabel("  ensemble channel "))
+        tb.addWidget(self.channel_box)
         tb.addWidget(shot)
         self.trials = QtWidgets.QListWidget()
         for info in self.data.infos:
@@ -102,9 +119,15 @@ class ReviewWindow(ViewerWindow):
             lay.addWidget(w)
         lay.setStretch(1, 2)
         lay.setStretch(4, 3)
-        self.ensemble = pg.GraphicsLayoutWidget()
-        self.ensemble.setBackground("w")
+        self.ensemble = pg.PlotWidget(background="w")
         self.ensemble.setFixedHeight(180)
+        self.ensemble.hideButtons()
+        self.ensemble.setMenuEnabled(False)
+        self.ensemble.setMouseEnabled(x=False, y=False)
+        self.ensemble.setLabel("bottom", "% of repetition")
+        self.ensemble.addLegend(offset=(-10, 10))
+        self._ensemble_note = pg.TextItem("", color=(90, 90, 90), anchor=(0.5, 0.5))
+        self.ensemble.addItem(self._ensemble_note)
         self._draw_ensembles()
         centre = QtWidgets.QWidget()
         cl = QtWidgets.QVBoxLayout(centre)
@@ -132,21 +155,67 @@ class ReviewWindow(ViewerWindow):
                 return i
         return 0
 
-    def _draw_ensembles(self) -> None:
-        curves = ensembles(self.data.sf)
-        if not curves:
-            self.ensemble.addLabel("ensemble curves (hinge vs squat) appear here once "
-                                   "emgkit.analysis provides them", color="#606060")
-            return
-        names = list(dict.fromkeys(name for name, _task in curves))
-        for k, name in enumerate(names):
-            p = self.ensemble.addPlot(row=0, col=k, title=name.replace("_", " "))
-            p.hideButtons()
-            for task, color in TASK_COLORS.items():
-                if (name, task) in curves:
-                    y = np.asarray(curves[(name, task)])
-                    p.plot(np.linspace(0, 100, y.size), y, pen=pg.mkPen(color, width=2),
-                           name=task)
+    def _draw_ensembles(self, *_) -> None:
+        """Ensemble curves of the chosen channel, one per task (hinge vs squat)."""
+        plot = self.ensemble.getPlotItem()
+        for item in self.ensemble_curves.values():
+            plot.removeItem(item)
+        plot.legend.clear()
+        self.ensemble_curves = {}
+        an, j = self.data.analysis, self.channel_box.currentIndex()
+        name = self.data.montage.names[j]
+        curves = {} if an is None else {t: an.ensembles[(name, t)] for t in ENSEMBLE_TASKS
+                                        if (name, t) in an.ensembles}
+        for task, y in curves.items():
+            self.ensemble_curves[task] = plot.plot(
+                np.linspace(0, 100, y.size), y, name=task,
+                pen=pg.mkPen(TASK_COLORS.get(task, (0, 0, 0)), width=2))
+        if curves:
+            note = ""
+            plot.setTitle(f"{self.stack.titles[j]}: ensemble mean ({an.unit})", size="9pt")
+            plot.enableAutoRange()
+        elif an is None:
+            note = (f"analysis failed: {self.analysis_error}" if self.analysis_error
+                    else "analysing the session...")
+        else:
+            note = "no hinge or squat repetitions in this session"
+        if note:
+            plot.setTitle(None)
+            plot.setRange(xRange=(0, 100), yRange=(0, 1), padding=0)
+            self._ensemble_note.setPos(50, 0.5)
+        self._ensemble_note.setText(note)
+
+    def _analyse(self) -> None:
+        """Worker thread: run the session's analysis, then signal the GUI thread."""
+        try:
+            self.data.run_analysis()
+        except Exception as exc:  # shown in the window; the review works without it
+            self.analysis_error = f"{type(exc).__name__}: {exc}"
+        try:
+            self.analysed.emit()
+        except RuntimeError:  # the window was deleted meanwhile
+            pass
+
+    def _on_analysed(self) -> None:
+        """GUI thread: repetitions, metrics and ensembles from the finished analysis."""
+        if self.analysis_error:
+            self.statusBar().showMessage(f"analysis failed: {self.analysis_error}")
+        elif self.data.analysis is not None:
+            self.statusBar().showMessage(f"analysis ready: amplitudes "
+                                         f"{self.data.analysis.note}", 8000)
+        tv = self.data.current
+        if tv is not None:
+            tv.reps = self.data.repetitions(tv.info.id, tv.events)
+            rep = self.rep
+            self._show_reps(tv)
+            if rep is not None and rep < len(tv.reps):
+                self.select_rep(rep)
+        self._draw_ensembles()
+
+    def analysis_ready(self) -> bool:
+        """Whether the worker thread finished (with or without an analysis)."""
+        return not self._worker.is_alive() and (self.data.analysis is not None
+                                                or self.analysis_error is not None)
 
     # -- actions ---------------------------------------------------------------------------
     def select_trial(self, row: int) -> None:
@@ -157,18 +226,22 @@ class ReviewWindow(ViewerWindow):
             self.trials.setCurrentRow(row)
             return
         tv = self.data.select(self.data.infos[row].id)
-        self.rep = None
-        fs = tv.info.fs_hz
-        self.stack.set_regions([(a / fs, b / fs) for a, b in tv.reps])
+        self._show_reps(tv)
         flags = self.flags.get(tv.info.id, [])
         words = [", ".join(f) for f in flags] if flags else []
         self.stack.set_quality(words)
         bad = [f"{self.stack.titles[j]}: {w}" for j, w in enumerate(words) if w]
         self.flag_text.setText("quality: " + ("; ".join(bad) if bad else "no flags"))
+        self.show_all()
+
+    def _show_reps(self, tv) -> None:
+        """Shade the trial's repetitions, none selected; clear the metrics table."""
+        self.rep = None
+        fs = tv.info.fs_hz
+        self.stack.set_regions([(a / fs, b / fs) for a, b in tv.reps])
         self.metrics.setRowCount(0)
         self.metrics_title.setText(f"{len(tv.reps)} repetitions: select one ([ ] or click)"
                                    if tv.reps else "no repetitions in this trial")
-        self.show_all()
 
     def show_all(self) -> None:
         """Zoom out to the whole trial."""
@@ -205,10 +278,17 @@ class ReviewWindow(ViewerWindow):
         a, b = spans[k]
         pad = 0.5 * (b - a)
         self.stack.set_x_range(max(0.0, a - pad), b + pad)
-        unit = "% MVC" if self.data.mvc_reference() is not None else "uV"
         rows = self.data.rep_metrics(k)
-        self.metrics_title.setText(f"repetition {k + 1}/{len(tv.reps)} "
-                                   f"({a:.2f}-{b:.2f} s), envelope in {unit}")
+        title = f"repetition {k + 1}/{len(tv.reps)} ({a:.2f}-{b:.2f} s)"
+        if rows is None:
+            self.metrics_title.setText(f"{title}: analysing the session...")
+            self.metrics.setRowCount(0)
+            return
+        dom = self.data.dominance(k)
+        dom_text = "".join(f"<br>low-back dominance {side[0].upper()}: {v:.2f} "
+                           f"({'BACK' if v > 1 else 'hip'}-dominant)"
+                           for side, v in dom.items() if np.isfinite(v))
+        self.metrics_title.setText(f"{title}, envelope in {self.data.analysis.unit}{dom_text}")
         self.metrics.setRowCount(len(rows))
         for i, (name, mean, peak) in enumerate(rows):
             for c, text in enumerate((name, f"{mean:.1f}", f"{peak:.1f}")):
@@ -245,8 +325,9 @@ class ReviewWindow(ViewerWindow):
         self.stack.set_traces(t, y)
 
     def closeEvent(self, event) -> None:
-        """Close the session file."""
+        """Close the session file (after the analysis thread, which reads its own handle)."""
         self._reload.stop()
+        self._worker.join(timeout=30.0)
         self.data.current = None
         self.data.close()
         super().closeEvent(event)

@@ -5,36 +5,102 @@ by the core's :func:`~emgkit.core.minmax_decimate` to the plot's width. The filt
 envelope views come from the core's offline chain (:func:`~emgkit.core.process_trial_emg`,
 zero phase) run once per trial and kept for the selected trial only.
 
-Repetitions, ensembles and per-repetition metrics come from :mod:`emgkit.analysis` when it
-provides them (see :func:`repetitions`, :func:`ensembles`, :func:`rep_metrics`); until then
-repetitions are the trial's stored ``rep_start``/``rep_end`` events.
+Repetitions, per-repetition metrics, ensemble curves and the low-back dominance come from
+:mod:`emgkit.analysis` (:func:`~emgkit.analysis.analyse_session`, which segments each
+trial with :func:`~emgkit.analysis.segment_trial`, and
+:func:`~emgkit.analysis.side_indices`), computed once per opened session by
+:meth:`ReviewData.run_analysis` (the window runs it in a worker thread). Until it is
+ready, repetitions are the trial's stored ``rep_start``/``rep_end`` events.
 """
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
+from emgkit.analysis import SessionMetrics, TrialMetrics, analyse_session, side_indices
 from emgkit.analysis.quality import session_quality
-from emgkit.core import minmax_decimate, normalise, peak_reference, process_trial_emg
-from emgkit.errors import EmgkitError
-from emgkit.io.reader import SessionFile, TrialInfo
+from emgkit.core import minmax_decimate, peak_reference, process_trial_emg
+from emgkit.errors import AnalysisError
+from emgkit.io.reader import SessionFile, TrialInfo, read_session
+from emgkit.model.config import NormalisationConfig, ProcessingConfig
 from emgkit.viewer.stream import regions_of
 
+#: Display unit of the analysis' amplitude units.
+UNIT_LABELS = {"pct_mvc": "% MVC", "pct_peak": "% peak", "uv": "uV"}
+#: Tasks whose ensembles are overlaid in the bottom panel.
+ENSEMBLE_TASKS = ("hinge", "squat")
 
-def analysis_function(name: str):
-    """Return ``emgkit.analysis.<name>`` if the analysis layer provides it, else None.
 
-    The single integration point with :mod:`emgkit.analysis` (repetition segmentation,
-    ensembles, metrics): the viewer never re-implements them.
+@dataclass(frozen=True)
+class SessionAnalysis:
+    """What :mod:`emgkit.analysis` found in a session, as the review window shows it.
+
+    Attributes
+    ----------
+    metrics : SessionMetrics
+        The analysis of every trial.
+    by_trial : dict
+        Trial id to its :class:`~emgkit.analysis.TrialMetrics`.
+    ensembles : dict
+        ``(channel name, task)`` to the ``(n_points,)`` ensemble mean over 0-100 % of the
+        repetition of all that task's repetitions, for the tasks of :data:`ENSEMBLE_TASKS`.
+    note : str
+        How amplitudes are normalised (and why, if not to MVC).
     """
+
+    metrics: SessionMetrics
+    by_trial: dict[str, TrialMetrics]
+    ensembles: dict[tuple[str, str], np.ndarray]
+    note: str
+
+    @property
+    def unit(self) -> str:
+        """Display unit of the metrics and ensembles."""
+        return UNIT_LABELS.get(self.metrics.unit, self.metrics.unit)
+
+
+def analyse_file(path, qualities=None) -> SessionAnalysis:
+    """Analyse a session file with :func:`emgkit.analysis.analyse_session`.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The session file (read into memory through its own handle, so this can run in
+        a worker thread while the window reads the file).
+    qualities : list of TrialQuality, optional
+        The session's quality (:func:`~emgkit.analysis.quality.session_quality`), reused.
+
+    Returns
+    -------
+    SessionAnalysis
+        Normalised to MVC; in microvolts when the session has no MVC trials.
+    """
+    session = read_session(path)
+    note = "normalised to the session's MVC trials"
     try:
-        mod = importlib.import_module("emgkit.analysis")
-    except ImportError:  # pragma: no cover - analysis ships with emgkit
-        return None
-    return getattr(mod, name, None)
+        sm = analyse_session(session, name=str(path), qualities=qualities)
+    except AnalysisError as exc:
+        cfg = dataclasses.replace(ProcessingConfig(),
+                                  normalisation=NormalisationConfig(method="none"))
+        sm = analyse_session(session, cfg, name=str(path), qualities=qualities)
+        note = f"in uV ({exc})"
+    by_trial = {tm.trial.id: tm for tm in sm.trials}
+    ens = {}
+    names = session.montage.names
+    for task in ENSEMBLE_TASKS:
+        tms = [tm for tm in sm.trials if tm.trial.task.name == task
+               and tm.reps[0].method != "whole_trial"]
+        if not tms:
+            continue
+        # The mean over every repetition of the task: trial means weighted by repetitions.
+        curve = np.average([tm.curve_mean for tm in tms], axis=0,
+                           weights=[len(tm.reps) for tm in tms])
+        for j, name in enumerate(names):
+            ens[(name, task)] = curve[:, j]
+    return SessionAnalysis(sm, by_trial, ens, note)
 
 
 def stored_repetitions(events) -> list[tuple[int, int]]:
@@ -76,7 +142,8 @@ class ReviewData:
         self.infos = self.sf.trial_infos()
         self.regions = regions_of(self.montage)
         self._quality = None
-        self._mvc = None
+        self._qualities = None
+        self.analysis: SessionAnalysis | None = None
         self.current: TrialView | None = None
 
     def close(self) -> None:
@@ -88,26 +155,28 @@ class ReviewData:
         """Trial id to the flags of each channel (from :func:`session_quality`, cached)."""
         if self._quality is None:
             self._quality = {}
-            for tq in session_quality(self.sf):
+            self._qualities = session_quality(self.sf)
+            for tq in self._qualities:
                 n = len(tq.channel_names)
                 self._quality[tq.trial] = (list(tq.report.flags) if tq.report is not None
                                            else [()] * n)
         return self._quality
 
-    def mvc_reference(self, causal: bool = False) -> np.ndarray | None:
-        """Per-channel MVC reference (highest envelope over the ``mvc`` trials), or None."""
-        if self._mvc is None:
-            self._mvc = {}
-        if causal not in self._mvc:
-            self._mvc[causal] = mvc_reference(self.sf, causal=causal)
-        return self._mvc[causal]
+    def run_analysis(self) -> SessionAnalysis:
+        """Analyse the session once (:func:`analyse_file`) and keep the result.
+
+        Safe to call from a worker thread: it reads the file through its own handle.
+        """
+        if self.analysis is None:
+            self.analysis = analyse_file(self.path, self._qualities)
+        return self.analysis
 
     # -- per trial ----------------------------------------------------------------------
     def select(self, trial_id: str, derived: bool = True) -> TrialView:
         """Make ``trial_id`` the current trial; compute its filtered and envelope views."""
         trial = self.sf.read_trial(trial_id)
         info = self.sf.trial_info(trial_id)
-        tv = TrialView(info, trial.events, repetitions(self.sf, trial_id, trial.events))
+        tv = TrialView(info, trial.events, self.repetitions(trial_id, trial.events))
         if derived and info.n_samples:
             env, filt = process_trial_emg(trial.emg_uv, info.fs_hz, self.regions,
                                           mains_hz=self.sf.device.mains_hz,
@@ -133,51 +202,39 @@ class ReviewData:
         idx, y = minmax_decimate(data, max(1, int(n_columns)))
         return (idx + i0) / fs, y
 
-    def rep_metrics(self, rep: int) -> list[tuple[str, float, float]]:
-        """Mean and peak of the envelope of repetition ``rep`` per channel.
+    def repetitions(self, trial_id: str, events) -> list[tuple[int, int]]:
+        """Repetitions of a trial as ``(start, end)`` samples.
 
-        In % of MVC when the session has MVC trials, else in microvolts. Uses
-        ``emgkit.analysis.rep_metrics`` when the analysis layer provides it.
+        Those :func:`~emgkit.analysis.segment_trial` found (through the analysis; none for
+        a trial it takes whole, e.g. a rest), or the stored ``rep_start``/``rep_end``
+        events while the analysis is not ready.
         """
-        tv = self.current
-        s, e = tv.reps[rep]
-        fn = analysis_function("rep_metrics")
-        if fn is not None:  # integration point: the analysis layer's own metrics
-            return fn(self.sf, tv.info.id, rep)
-        seg = tv.envelope[s:e].astype(np.float64)
-        ref = self.mvc_reference()
-        if ref is not None:
-            ok = np.isfinite(ref) & (ref > 0)
-            pct = np.full(seg.shape, np.nan)
-            pct[:, ok] = normalise(seg[:, ok], ref[ok])
-            seg = pct
-        return [(name, float(np.mean(seg[:, j])), float(np.max(seg[:, j])))
+        if self.analysis is None:
+            return stored_repetitions(events)
+        tm = self.analysis.by_trial.get(trial_id)
+        return [] if tm is None else [(r.start, r.end) for r in tm.reps
+                                      if r.method != "whole_trial"]
+
+    def rep_metrics(self, rep: int) -> list[tuple[str, float, float]] | None:
+        """Mean and peak envelope of repetition ``rep`` of the current trial per channel.
+
+        From the analysis' :class:`~emgkit.analysis.TrialMetrics` (unit
+        :attr:`SessionAnalysis.unit`); None until the analysis is ready.
+        """
+        if self.analysis is None or self.current is None:
+            return None
+        tm = self.analysis.by_trial[self.current.info.id]
+        return [(name, float(tm.mean[rep, j]), float(tm.peak[rep, j]))
                 for j, name in enumerate(self.montage.names)]
 
-
-def repetitions(sf: SessionFile, trial_id: str, events) -> list[tuple[int, int]]:
-    """Repetitions of a trial as ``(start, end)`` samples.
-
-    From ``emgkit.analysis.segment_repetitions(sf, trial_id)`` when the analysis layer
-    provides it, else from the trial's stored ``rep_start``/``rep_end`` events.
-    """
-    fn = analysis_function("segment_repetitions")
-    if fn is not None:  # integration point
-        try:
-            return [(int(a), int(b)) for a, b in fn(sf, trial_id)]
-        except EmgkitError:
-            pass
-    return stored_repetitions(events)
-
-
-def ensembles(sf: SessionFile):
-    """Ensemble curves per muscle and task, or None when analysis does not provide them.
-
-    Expected from ``emgkit.analysis.ensembles(sf)``: a mapping ``(channel name, task)``
-    to a ``(101,)`` mean curve over 0-100 % of the repetition.
-    """
-    fn = analysis_function("ensembles")
-    return None if fn is None else fn(sf)
+    def dominance(self, rep: int) -> dict[str, float]:
+        """Low-back dominance index of repetition ``rep`` per side (``side_indices``)."""
+        if self.analysis is None or self.current is None:
+            return {}
+        tm = self.analysis.by_trial[self.current.info.id]
+        idx = side_indices(tm.mean, self.montage)
+        return {side: float(v[rep]) for (side, name), v in idx.items()
+                if name == "low_back_dominance"}
 
 
 def mvc_reference(sf: SessionFile, causal: bool = False) -> np.ndarray | None:

@@ -5,7 +5,8 @@ A :class:`LiveProcessor` owns a worker thread. Blocks arrive through :meth:`Live
 bounded queue that is never waited on; the worker runs the signal core's
 :class:`~emgkit.core.StreamingProcessor` (causal filters and RMS envelope with carried state)
 and :class:`~acquisition.live.LiveQuality` on every sample, keeps the last 30 s in ring
-buffers, and at most ``frame_rate_hz`` times a second builds a :class:`Frame`: the visible
+buffers, and at most ``frame_rate_hz`` times a second, once the GUI has taken the previous
+one (a frame nobody will draw is not built), builds a :class:`Frame`: the visible
 window min/max-decimated by the core (:func:`~emgkit.core.minmax_decimate`) to the plot's
 pixel width, levels, %MVC, quality words and markers. The GUI only draws the latest frame:
 a slow GUI skips frames, never samples, and the recorder never waits for either.
@@ -161,6 +162,7 @@ class LiveProcessor:
         self.dropped_blocks = 0
         self._request = ("raw", 10.0, 800)
         self._latest: Frame | None = None
+        self._taken = True  # the GUI has fetched the latest frame: build the next one
         self._seq = 0
         self._mvc = False
         self._stop = threading.Event()
@@ -190,6 +192,7 @@ class LiveProcessor:
 
     def latest(self) -> Frame | None:
         """Return the newest frame (the GUI polls this; frames it misses are skipped)."""
+        self._taken = True
         return self._latest
 
     # -- life cycle ------------------------------------------------------------------------
@@ -207,11 +210,14 @@ class LiveProcessor:
 
     # -- worker ----------------------------------------------------------------------------
     def _run(self) -> None:
-        last = 0.0
+        # Frames on a fixed schedule (due every frame_interval_s), not "interval after the
+        # last one": waking up late would otherwise lower the rate (60/s gave ~45/s).
+        due = 0.0
         while not self._stop.is_set():
             blocks = []
+            wait = min(self.frame_interval_s / 2, max(due - time.monotonic(), 0.0005))
             try:
-                blocks.append(self._q.get(timeout=self.frame_interval_s / 2))
+                blocks.append(self._q.get(timeout=wait))
                 while len(blocks) < 256:
                     blocks.append(self._q.get_nowait())
             except queue.Empty:
@@ -223,8 +229,9 @@ class LiveProcessor:
                     log.exception("viewer processing failed")
                     return
             now = time.monotonic()
-            if now - last >= self.frame_interval_s and self.n_samples:
-                last = now
+            if now >= due and self.n_samples and self._taken:
+                due = max(due + self.frame_interval_s, now - self.frame_interval_s)
+                self._taken = False
                 self._latest = self.build_frame()
 
     def process(self, blocks: Sequence) -> None:

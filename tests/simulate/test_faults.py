@@ -90,3 +90,15 @@ def test_bad_faults():
         PacketLoss(max_missing=300)
     with pytest.raises(ConfigError, match="unknown fault"):
         _sim(["railed"])
+
+
+@pytest.mark.parametrize(("board", "fs_hz"), [("ganglion", 200.0), ("cyton", 250.0)])
+def test_clean_session_never_at_the_rail(board, fs_hz):
+    from emgkit.simulate import simulate_session
+
+    session, _ = simulate_session(default_montage(board), fs_hz, seed=2)
+    fs = np.float32(session.device.full_scale_uv)
+    assert fs < 20_000 if board == "ganglion" else fs == np.float32(187_500.0)
+    for t in session.trials:
+        top = np.abs(t.emg_uv).max(axis=0)
+        assert np.all(top < 0.5 * fs), (t.id, top)

@@ -10,15 +10,22 @@ pytest.importorskip("pyqtgraph")
 
 
 @pytest.fixture(scope="session")
-def session_h5(tmp_path_factory):
-    """A simulated lab session (rest, MVCs, hinge, squat) at 1 kHz with repetitions."""
+def session_h5_truth(tmp_path_factory):
+    """A simulated lab session (rest, MVCs, hinge, squat) at 1 kHz with repetitions, and
+    its :class:`~emgkit.simulate.SessionTruth`."""
     from emgkit.io.writer import write_session
     from emgkit.simulate import simulate_session
 
     path = tmp_path_factory.mktemp("viewer") / "session.h5"
-    session, _ = simulate_session(None, 1000.0, seed=3, markers=True)
+    session, truth = simulate_session(None, 1000.0, seed=3, markers=True)
     write_session(path, session)
-    return path
+    return path, truth
+
+
+@pytest.fixture(scope="session")
+def session_h5(session_h5_truth):
+    """The path of :func:`session_h5_truth`'s session file."""
+    return session_h5_truth[0]
 
 
 def image_array(widget) -> np.ndarray:
