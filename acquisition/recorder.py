@@ -257,13 +257,14 @@ class Recorder:
         """Send a marker through the source (stored as a ``marker`` event on its sample)."""
         self.source.insert_marker(value)
 
-    def end_trial(self, completed: bool = True, note: str = "") -> TrialResult | None:
+    def end_trial(self, completed: bool = True, note: str = "",
+                  reason: str = "stopped") -> TrialResult | None:
         """Close the open trial after the blocks already queued; return its result."""
         t = self._trial
         if t is None:
             return None
         if not t.done.is_set():
-            self._q.put(("end", completed, note, "stopped"))
+            self._q.put(("end", completed, note, reason))
         t.done.wait(timeout=15.0)
         return t.result
 
@@ -312,6 +313,14 @@ class Recorder:
                 on_status(self.status())
             if res is not None:
                 return res
+            if not self._acq.is_alive() and self._q.empty():
+                # The acquisition thread has ended (its error, or the end of the source,
+                # should have closed the trial): never wait for ever. Close the trial
+                # with what was stored, as incomplete.
+                why = str(self.error) if self.error is not None else "acquisition stopped"
+                res = self.end_trial(False, f"acquisition ended: {why}", "error")
+                if res is not None:
+                    return res
             if stop is not None and stop.is_set():
                 secs = time.monotonic() - t0
                 return self.end_trial(True, f"ended early by the operator after {secs:.1f} s")

@@ -72,8 +72,17 @@ def test_gaps_found_across_block_boundaries(tmp_path):
 def test_queue_overflow_is_an_error_not_a_silent_drop(tmp_path):
     path = session(tmp_path / "s.h5")
     src = SimulatedSource(20000.0, 4, realtime=True)
-    rec = Recorder(src, path, queue_blocks=20)
-    rec.subscribe(lambda block: time.sleep(0.02))  # a writer slower than the source
+    # A real-time source polled as fast as possible hands over many small blocks: the
+    # queue holds 300 of them, enough while the writer works normally.
+    rec = Recorder(src, path, queue_blocks=300)
+    written = []
+
+    def stalling_writer(block):  # from the third batch on, the disk blocks for 1 s
+        written.append(block.n_samples)
+        if len(written) > 2:
+            time.sleep(1.0)
+
+    rec.subscribe(stalling_writer)
     with rec:
         res = rec.record_trial(Task("rest"), 30.0)
     assert not res.completed and res.reason == "error"
