@@ -34,16 +34,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from os import PathLike
-from pathlib import Path
 
 from emgkit.errors import ConfigError
 from emgkit.model.muscles import GROUPS, MUSCLES
 from emgkit.model.tasks import Task, parse_task
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from emgkit.model.tomlfile import read_toml
 
 _STEP_KEYS = {"task", "target", "variant", "load_kg", "trials", "sets", "reps", "tempo_s",
               "lead_in_s", "duration_s", "rest_s", "countdown_s", "instructions"}
@@ -179,11 +174,7 @@ def load_protocol(path_or_name: str | PathLike) -> Protocol:
     from acquisition.setups import find_setup
 
     path = find_setup(str(path_or_name), "protocol")
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"cannot read protocol: {e}", path) from None
-    return parse_protocol(data, str(path))
+    return parse_protocol(read_toml(path, "protocol"), str(path))
 
 
 # -- operator interaction ---------------------------------------------------------------------

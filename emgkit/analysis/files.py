@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
-import sys
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,11 +31,7 @@ from emgkit.analysis.tables import (
 )
 from emgkit.errors import AnalysisError, ConfigError
 from emgkit.model.config import ProcessingConfig
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10 only
-    import tomli as tomllib
+from emgkit.model.tomlfile import read_toml
 
 #: Suffixes of the metrics table (and of the tables beside it).
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -82,14 +77,7 @@ def load_config(path: str | PathLike | None) -> ProcessingConfig:
     if path is None:
         return ProcessingConfig()
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("config file not found", p) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read config file ({e})", p) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"not valid TOML ({e})", p) from None
+    data = read_toml(p, "config")
     try:
         return ProcessingConfig.from_dict(data)
     except ConfigError as e:

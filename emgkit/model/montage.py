@@ -18,18 +18,13 @@ An optional ``[muscles]`` table adds names to the vocabulary, each with its grou
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
 from emgkit.errors import ConfigError
 from emgkit.model.muscles import Muscle, check_side, lookup_muscle
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
+from emgkit.model.tomlfile import read_toml
 
 
 @dataclass(frozen=True)
@@ -211,13 +206,4 @@ def load_montage(path: str | PathLike) -> Montage:
     ConfigError
         If the file is missing, not TOML, or not a valid montage.
     """
-    p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("montage file not found", p) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read montage file ({e})", p) from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"not valid TOML ({e})", p) from None
-    return parse_montage(data, str(p))
+    return parse_montage(read_toml(path, "montage"), str(Path(path)))
