@@ -197,7 +197,6 @@ class SessionWriter:
         start_time: str | None = None,
         source: Source | None = None,
         notes: str = "",
-        expected_samples: int = 0,
         compress: bool = True,
     ) -> TrialWriter:
         """Create a new, empty trial group and return its :class:`TrialWriter`.
@@ -216,8 +215,6 @@ class SessionWriter:
             The imported file and its sha256.
         notes : str
             Free text.
-        expected_samples : int
-            A size hint for the first allocation.
         compress : bool
             Compress the signals. Live recording passes False: a compressed chunk
             rewritten after the last flush may move and leave the flushed index pointing
@@ -266,7 +263,6 @@ class SessionWriter:
             t.attrs["description"] = "host Unix time when the sample was parsed, not sample time"
         g.create_dataset("events", shape=(0,), maxshape=(None,), dtype=schema.EVENT_DTYPE,
                          chunks=(256,))
-        del expected_samples  # chunked growth makes a pre-allocation unnecessary
         tw = TrialWriter(g, nch, fs)
         self._open.append(tw)
         self.file.flush()
