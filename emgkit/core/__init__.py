@@ -27,7 +27,13 @@ from emgkit.core.filters import (
     filter_causal,
     filter_offline,
 )
-from emgkit.core.normalise import normalise, peak_reference, select_reference
+from emgkit.core.normalise import (
+    mvc_reference,
+    normalise,
+    peak_reference,
+    plateau_reference,
+    select_reference,
+)
 from emgkit.core.onset import detect_bursts
 from emgkit.core.pipeline import (
     StreamingProcessor,
@@ -62,8 +68,10 @@ __all__ = [
     "linear_envelope",
     "minmax_decimate",
     "moving_rms",
+    "mvc_reference",
     "normalise",
     "peak_reference",
+    "plateau_reference",
     "process_trial_emg",
     "resolve_mains_hz",
     "select_reference",

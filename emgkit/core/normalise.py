@@ -1,13 +1,15 @@
 """Amplitude normalisation: MVC reference, peak-dynamic reference, percent of reference.
 
-The MVC reference of a channel is the highest value of the *same* envelope as the task
-trials over all MVC trials of the session (CEDE, Besomi et al. 2020: process reference
-and task alike, take the highest of several trials). A longer reference window
+The MVC reference of a channel is read from the *same* envelope as the task trials over
+all MVC trials of the session (CEDE, Besomi et al. 2020: process reference and task
+alike, take the highest of several trials). By default
+(``NormalisationConfig.mvc_reference = "plateau_mean"``) it is the highest mean of that
+envelope over any ``mvc_plateau_s`` (1 s) stretch (:func:`plateau_reference`; Konrad's
+ABC of EMG: the highest average over a fixed period). ``mvc_reference = "peak"`` takes
+the single highest value (:func:`peak_reference`), which the estimator's noise inflates:
+the maximum of a 250 ms RMS envelope over a sustained effort overshoots its level by
+18-25 %, so %MVC reads low (``docs/methods.md``). A longer reference window
 (``NormalisationConfig.mvc_window_s``) is the caller's choice of the envelope it passes.
-``NormalisationConfig.mvc_reference = "plateau_mean"`` takes instead the highest mean of
-the envelope over any ``mvc_plateau_s`` stretch (:func:`plateau_reference`): the maximum
-of a noisy envelope overshoots the sustained level (by ~18-25 % for a 250 ms window, see
-``docs/methods.md``), the mean over the plateau does not.
 """
 
 from __future__ import annotations
@@ -69,9 +71,9 @@ def select_reference(
     Parameters
     ----------
     config : NormalisationConfig
-        ``mvc``: highest value over ``mvc_envelopes`` (envelopes computed with
-        ``config.mvc_window_s`` if set, else with the task window), or its highest
-        ``mvc_plateau_s`` mean with ``mvc_reference="plateau_mean"``; ``peak_dynamic``:
+        ``mvc``: the highest ``mvc_plateau_s`` mean over ``mvc_envelopes`` (envelopes
+        computed with ``config.mvc_window_s`` if set, else with the task window), or
+        their highest value with ``mvc_reference="peak"``; ``peak_dynamic``:
         over ``task_envelopes``; ``none``: returns None.
     mvc_envelopes, task_envelopes : sequence of numpy.ndarray
         ``(n_samples_i, n_channels)`` envelopes in microvolts.
@@ -95,18 +97,44 @@ def select_reference(
             f"no {kind} trials to take the {config.method!r} reference from; record MVC "
             "trials or choose normalisation method 'peak_dynamic' or 'none'"
         )
-    if config.method == "mvc" and config.mvc_reference == "plateau_mean":
-        if fs_hz is None:
-            raise ConfigError("mvc_reference='plateau_mean' needs the sampling rate fs_hz")
-        ref = plateau_reference(source, fs_hz, config.mvc_plateau_s)
+    if config.method == "mvc":
+        ref = mvc_reference(source, config, fs_hz)
     else:
         ref = peak_reference(source)
     check_reference(ref, channel_names, config.method)
     return ref
 
 
+def mvc_reference(
+    envelopes: Sequence[np.ndarray], config: NormalisationConfig, fs_hz: float | None = None
+) -> np.ndarray:
+    """Read the MVC reference from MVC envelopes by ``config.mvc_reference``.
+
+    Parameters
+    ----------
+    envelopes : sequence of numpy.ndarray
+        ``(n_samples_i, n_channels)`` envelopes of the MVC trials, in microvolts.
+    config : NormalisationConfig
+        ``plateau_mean`` (:func:`plateau_reference` over ``mvc_plateau_s``) or ``peak``
+        (:func:`peak_reference`).
+    fs_hz : float, optional
+        Sampling rate; required by ``plateau_mean``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_channels,)`` float64; NaN for a channel with no usable value (unchecked:
+        :func:`select_reference` turns that into an error, the live viewer shows no bar).
+    """
+    if config.mvc_reference == "peak":
+        return peak_reference(envelopes)
+    if fs_hz is None:
+        raise ConfigError("mvc_reference='plateau_mean' needs the sampling rate fs_hz")
+    return plateau_reference(envelopes, fs_hz, config.mvc_plateau_s)
+
+
 def plateau_reference(
-    envelopes: Sequence[np.ndarray], fs_hz: float, plateau_s: float = 2.0
+    envelopes: Sequence[np.ndarray], fs_hz: float, plateau_s: float
 ) -> np.ndarray:
     """Highest mean of the envelope over any ``plateau_s`` stretch, per channel.
 
@@ -118,7 +146,8 @@ def plateau_reference(
     fs_hz : float
         Sampling rate in Hz.
     plateau_s : float
-        Length of the averaged stretch in seconds (shorter than the MVC plateau).
+        Length of the averaged stretch in seconds (shorter than the MVC plateau;
+        ``NormalisationConfig.mvc_plateau_s``).
 
     Returns
     -------

@@ -187,31 +187,32 @@ class NormalisationConfig(_Config):
     Parameters
     ----------
     method : str
-        ``mvc`` (percent of the highest envelope value over the session's MVC trials),
+        ``mvc`` (percent of the MVC reference read from the session's MVC trials),
         ``peak_dynamic`` (percent of the highest value over the task trials) or
         ``none`` (microvolts).
     mvc_window_s : float or None
         RMS window for the reference; None means the same as the task envelope
         (CEDE: process reference and task alike). 0.5 or 1.0 s are the usual options.
     mvc_reference : str
-        How the MVC reference is read from the MVC envelopes: ``peak`` (the highest
-        value, the DESIGN default, comparable with published %MVC values; inflated by the
-        estimator's noise, see ``docs/methods.md``) or ``plateau_mean`` (the highest mean
-        of the envelope over any ``mvc_plateau_s`` stretch: the sustained plateau).
+        How the MVC reference is read from the MVC envelopes: ``plateau_mean`` (the
+        default: the highest mean of the envelope over any ``mvc_plateau_s`` stretch,
+        the "highest average over a fixed period" of Konrad's ABC of EMG) or ``peak``
+        (the single highest value; inflated by the estimator's noise, so %MVC reads
+        12-20 % low, see ``docs/methods.md``).
     mvc_plateau_s : float
-        Length of the sustained stretch averaged by ``plateau_mean``, in seconds; keep
-        it shorter than the MVC plateau (3-5 s efforts: 2 s).
+        Length of the stretch averaged by ``plateau_mean``, in seconds; keep it shorter
+        than the MVC plateau (3-5 s efforts: 1 s, the default, or 2 s).
     """
 
     method: str = "mvc"
     mvc_window_s: float | None = None
-    mvc_reference: str = "peak"
-    mvc_plateau_s: float = 2.0
+    mvc_reference: str = "plateau_mean"
+    mvc_plateau_s: float = 1.0
 
     def __post_init__(self):
         check_option("method", self.method, ("mvc", "peak_dynamic", "none"))
         _opt_positive("mvc_window_s", self.mvc_window_s, "s")
-        check_option("mvc_reference", self.mvc_reference, ("peak", "plateau_mean"))
+        check_option("mvc_reference", self.mvc_reference, ("plateau_mean", "peak"))
         check_positive("mvc_plateau_s", self.mvc_plateau_s, "s")
 
 

@@ -114,11 +114,13 @@ def methods_paragraphs(run: AnalysisRun) -> list[str]:
     if n.method == "mvc":
         win = (f"{n.mvc_window_s * 1000:g} ms" if n.mvc_window_s else
                f"the same {e.window_s * 1000:g} ms")
-        ref = ("the highest value of the envelope" if n.mvc_reference == "peak" else
-               f"the highest {n.mvc_plateau_s:g}-s mean of the envelope")
+        ref = (f"the highest value of the envelope ({win} window)"
+               if n.mvc_reference == "peak" else
+               f"the highest mean of the envelope ({win} window) over any "
+               f"{n.mvc_plateau_s:g} s {cite('konrad')}")
         out.append(
             f"Normalisation. Amplitudes are expressed in % of each channel's maximal "
-            f"voluntary contraction (MVC) reference: {ref} ({win} window) over all "
+            f"voluntary contraction (MVC) reference: {ref}, over all "
             f"{len(mvc)} MVC trial(s) of the session (targets: "
             f"{', '.join(pretty(x) for x in targets)}; trial durations "
             f"{', '.join(f'{d:g}' for d in durs)} s), reference and task processed alike "

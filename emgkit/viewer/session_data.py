@@ -22,7 +22,8 @@ import numpy as np
 
 from emgkit.analysis import SessionMetrics, TrialMetrics, analyse_session, side_indices
 from emgkit.analysis.quality import session_quality
-from emgkit.core import minmax_decimate, peak_reference, process_trial_emg
+from emgkit.core import minmax_decimate, process_trial_emg
+from emgkit.core import mvc_reference as read_mvc_reference
 from emgkit.errors import AnalysisError
 from emgkit.io.reader import SessionFile, TrialInfo, read_session
 from emgkit.model.config import NormalisationConfig, ProcessingConfig
@@ -237,8 +238,9 @@ class ReviewData:
                 if name == "low_back_dominance"}
 
 
-def mvc_reference(sf: SessionFile, causal: bool = False) -> np.ndarray | None:
-    """Per-channel MVC reference of a session: the highest envelope over its MVC trials.
+def mvc_reference(sf: SessionFile, causal: bool = False,
+                  config: NormalisationConfig | None = None) -> np.ndarray | None:
+    """Per-channel MVC reference of a session, read from its MVC trials as the analysis does.
 
     Parameters
     ----------
@@ -247,6 +249,9 @@ def mvc_reference(sf: SessionFile, causal: bool = False) -> np.ndarray | None:
     causal : bool
         The live (causal, trailing RMS) envelope, to match the live viewer's, or the
         offline one.
+    config : NormalisationConfig, optional
+        How the reference is read (default: ``NormalisationConfig()``, the highest 1 s
+        mean of the envelope).
 
     Returns
     -------
@@ -255,7 +260,9 @@ def mvc_reference(sf: SessionFile, causal: bool = False) -> np.ndarray | None:
         without MVC trials.
     """
     regions = regions_of(sf.montage)
+    infos = [i for i in sf.trial_infos() if i.task.name == "mvc" and i.n_samples > 0]
     envs = [process_trial_emg(sf.read_emg(i.id), i.fs_hz, regions, causal=causal,
-                              mains_hz=sf.device.mains_hz)
-            for i in sf.trial_infos() if i.task.name == "mvc" and i.n_samples > 0]
-    return peak_reference(envs) if envs else None
+                              mains_hz=sf.device.mains_hz) for i in infos]
+    if not envs:
+        return None
+    return read_mvc_reference(envs, config or NormalisationConfig(), infos[0].fs_hz)

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 
 import pytest
 
 from emgkit.analysis.metrics import analyse_session
 from emgkit.core import LowSampleRateWarning
-from emgkit.model.config import NormalisationConfig, ProcessingConfig
 from emgkit.simulate import LabProtocol, default_montage, simulate_session
 
 SEEDS = (0, 1, 2)
 RATES_HZ = (250.0, 1000.0)
-PLATEAU = dataclasses.replace(
-    ProcessingConfig(), normalisation=NormalisationConfig(mvc_reference="plateau_mean"))
 
 
 def _simulate(fs_hz: float, seed: int, markers: bool = False):
@@ -43,11 +39,12 @@ def simulated():
 
 
 @pytest.fixture(scope="session")
-def simulated_plateau_markers():
-    """The same sessions with protocol markers, analysed with the plateau-mean reference."""
+def simulated_markers():
+    """The same sessions with protocol markers (repetitions from the markers: the true
+    boundaries), default analysis."""
     out = {}
     for fs in RATES_HZ:
         for seed in SEEDS:
             session, truth = _simulate(fs, seed, markers=True)
-            out[(fs, seed)] = (session, truth, _analyse(session, PLATEAU))
+            out[(fs, seed)] = (session, truth, _analyse(session))
     return out

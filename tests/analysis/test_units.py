@@ -151,11 +151,13 @@ def test_plateau_reference_averages_the_sustained_part():
                           np.linspace(1, 0, 100)])
     env = env + 0.3 * (np.arange(env.size) == 250)  # a noise spike on the plateau
     assert plateau_reference([env[:, None]], fs, 2.0)[0] == pytest.approx(1.0 + 0.3 / 200)
-    cfg = NormalisationConfig(mvc_reference="plateau_mean")
+    cfg = NormalisationConfig()  # the default: the highest 1 s mean
+    assert (cfg.mvc_reference, cfg.mvc_plateau_s) == ("plateau_mean", 1.0)
     with pytest.raises(ConfigError, match="fs_hz"):
         select_reference(cfg, [env[:, None]])
-    assert select_reference(cfg, [env[:, None]], fs_hz=fs)[0] == pytest.approx(1.0015)
-    assert select_reference(NormalisationConfig(), [env[:, None]])[0] == pytest.approx(1.3)
+    assert select_reference(cfg, [env[:, None]], fs_hz=fs)[0] == pytest.approx(1.003)
+    peak = NormalisationConfig(mvc_reference="peak")
+    assert select_reference(peak, [env[:, None]])[0] == pytest.approx(1.3)
 
 
 def test_config_round_trip_and_errors():

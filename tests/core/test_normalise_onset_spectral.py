@@ -37,9 +37,11 @@ def test_mvc_normalisation_of_a_known_signal():
     mvc1, mvc2 = _sine_burst(fs, [200, 80]), _sine_burst(fs, [150, 100])
     task = _sine_burst(fs, [100, 50])
     envs = [moving_rms(x, fs, 0.25) for x in (mvc1, mvc2)]
-    ref = select_reference(NormalisationConfig(), envs)
+    ref = select_reference(NormalisationConfig(), envs, fs_hz=fs)
     # the highest of the trials, per channel: RMS of the strongest sine
     assert_allclose(ref, np.array([200, 100]) / np.sqrt(2), rtol=0.002)
+    peak = select_reference(NormalisationConfig(mvc_reference="peak"), envs)
+    assert_allclose(peak, ref, rtol=0.002)  # a steady sine: no noise to inflate a maximum
     pct = normalise(moving_rms(task, fs, 0.25), ref)
     assert_allclose(pct[int(1.5 * fs) : int(2.5 * fs)], 50.0, rtol=0.005)
     # peak-dynamic: the task's own peak is 100 %
@@ -54,7 +56,8 @@ def test_missing_mvc_reference_names_the_channel():
     env[:, 1] = np.nan
     with pytest.raises(AnalysisError, match=r"'biceps_femoris left'.*'peak_dynamic' or 'none'"):
         select_reference(
-            NormalisationConfig(), [env], channel_names=["st left", "biceps_femoris left"]
+            NormalisationConfig(), [env], channel_names=["st left", "biceps_femoris left"],
+            fs_hz=100.0,
         )
     with pytest.raises(AnalysisError, match=r"no MVC trials"):
         select_reference(NormalisationConfig(), [])
