@@ -9,7 +9,8 @@ Forms:
   ``--board simulated``, the built-in sEMG simulator, or ``--board stored
   --playback-file SESSION.h5 --trial ID``) live; with ``--out`` trials can be recorded.
 - Either form with ``--screenshot PNG [--seconds S]`` runs the window offscreen-capable
-  for S seconds (default 2), saves a screenshot and exits.
+  for S seconds (default 2; a review also until its analysis has finished, at most
+  :data:`ANALYSIS_WAIT_S` more), saves a screenshot and exits.
 
 Qt and pyqtgraph are imported only when the command runs.
 """
@@ -18,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from emgkit.errors import ConfigError
 
 NAME = "view"
+#: With --screenshot, longest wait past --seconds for a review's analysis to finish.
+ANALYSIS_WAIT_S = 120.0
 HELP = "the viewer: review a session file, or watch a board live (--live)"
 
 _BOARDS = ("cyton", "cyton-daisy", "ganglion", "cyton-wifi", "cyton-daisy-wifi", "synthetic",
@@ -58,7 +62,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="live scrolling window in seconds, 2-30 (default 10)")
     p.add_argument("--screenshot", metavar="PNG", help="save a screenshot after --seconds, exit")
     p.add_argument("--seconds", type=float, default=2.0,
-                   help="with --screenshot: how long to run first (default 2)")
+                   help="with --screenshot: how long to run first (default 2); a review "
+                        "also waits for its analysis (repetitions, metrics) to finish")
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -154,7 +159,15 @@ def run(args: argparse.Namespace) -> int:
     win = _live_window(args) if args.live else ReviewWindow(args.session, view=args.view)
     saved: list[Path] = []
     if args.screenshot:
+        deadline = time.monotonic() + args.seconds + ANALYSIS_WAIT_S
+
         def shoot() -> None:
+            # Review mode: the repetitions and metrics come from an analysis in a worker
+            # thread; a screenshot taken before it ends would show none of them.
+            ready = getattr(win, "analysis_ready", None)
+            if ready is not None and not ready() and time.monotonic() < deadline:
+                QtCore.QTimer.singleShot(100, shoot)
+                return
             saved.append(win.save_screenshot(args.screenshot))
             win.close()
 

@@ -17,13 +17,19 @@ def _png(path):
 
 
 def test_view_review_screenshot(qtbot, session_h5, tmp_path):
+    from emgkit.viewer.review_window import TASK_COLORS
+
     png = tmp_path / "review.png"
-    assert main(["view", str(session_h5), "--screenshot", str(png), "--seconds", "0.3"]) == 0
+    # --seconds 0: the screenshot still waits for the analysis (the ensemble curves).
+    assert main(["view", str(session_h5), "--screenshot", str(png), "--seconds", "0"]) == 0
     img = _png(png)
     assert img.width() >= 1000
     colors = {img.pixelColor(x, y).getRgb()[:3] for x in range(300, img.width(), 7)
               for y in range(40, img.height() - 200, 7)}
     assert (214, 39, 40) in colors  # right-side curve colour drawn
+    bottom = {img.pixelColor(x, y).getRgb()[:3] for x in range(0, img.width(), 2)
+              for y in range(img.height() // 2, img.height(), 2)}
+    assert TASK_COLORS["squat"] in bottom  # the squat ensemble (orange: no trace has it)
 
 
 def test_view_live_simulated_screenshot(qtbot, tmp_path):
