@@ -116,8 +116,8 @@ def methods_paragraphs(run: AnalysisRun) -> list[str]:
                f"the same {e.window_s * 1000:g} ms")
         ref = (f"the highest value of the envelope ({win} window)"
                if n.mvc_reference == "peak" else
-               f"the highest mean of the envelope ({win} window) over any "
-               f"{n.mvc_plateau_s:g} s {cite('konrad')}")
+               f"the highest mean over {n.mvc_plateau_s:g} s of the envelope ({win} "
+               f"window) {cite('konrad')}")
         out.append(
             f"Normalisation. Amplitudes are expressed in % of each channel's maximal "
             f"voluntary contraction (MVC) reference: {ref}, over all "
