@@ -315,7 +315,8 @@ class Recorder:
                 return res
             if not self._acq.is_alive() and self._q.empty():
                 # The acquisition thread has ended (its error, or the end of the source,
-                # should have closed the trial): never wait for ever. Close the trial
+                # closes the trial, and a trial begun behind either is refused): should
+                # anything else leave one open, never wait for ever. Close the trial
                 # with what was stored, as incomplete.
                 why = str(self.error) if self.error is not None else "acquisition stopped"
                 res = self.end_trial(False, f"acquisition ended: {why}", "error")
@@ -424,8 +425,12 @@ class Recorder:
         kind = item[0]
         if kind == "begin":
             _, task, n_target, notes, events, box, done = item
-            if self._ended:
-                box.append(AcquisitionError(f"the source {self.info.address} has ended"))
+            # begin_trial checked for a failure before queueing this, but a "fatal" or
+            # "eos" queued ahead of it may have been handled since: then there is no
+            # acquisition left to fill the trial, which would never end.
+            if self.error is not None or self._ended:
+                box.append(self.error or AcquisitionError(
+                    f"the source {self.info.address} has ended"))
                 done.set()
                 return
             try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import h5py
@@ -11,7 +12,7 @@ import pytest
 from acquisition.recorder import Recorder
 from acquisition.recover import interrupted_trials, recover_session
 from acquisition.sources import Block, SimulatedSource, Source, SourceInfo, StoredTrialSource
-from emgkit.errors import FormatError
+from emgkit.errors import AcquisitionError, FormatError
 from emgkit.io.reader import SessionFile
 from emgkit.io.writer import SessionWriter, create_session
 from emgkit.model import Channel, Device, Montage, Task
@@ -92,6 +93,59 @@ def test_queue_overflow_is_an_error_not_a_silent_drop(tmp_path):
         t = sf.read_trial("t001")
     # what was queued before the overflow is all there, in order
     assert t.n_samples > 0 and np.all(np.diff(t.package_num) % 256 == 1)
+
+
+class FailingSource(ScriptedSource):
+    """Delivers ``n_blocks`` blocks of 100 samples, then fails as a lost connection does
+    (read from the first trial on)."""
+
+    def __init__(self, n_blocks):
+        super().__init__(np.arange(100 * n_blocks) % 256, [100] * n_blocks)
+
+    def read(self, timeout_s=0.1):
+        if not self.sizes:
+            raise AcquisitionError("board disconnected")
+        return super().read(timeout_s)
+
+
+def test_a_trial_begun_behind_a_queued_failure_is_refused(tmp_path):
+    """The failure reaches the writer after begin_trial's own check: the trial must be
+    refused, not opened on an acquisition that has ended (it would never end)."""
+    path = session(tmp_path / "s.h5")
+    release, calls = threading.Event(), []
+
+    def slow_writer(block):  # holds the writer once the first trial has closed
+        calls.append(block.n_samples)
+        if len(calls) == 1:
+            release.wait(10)
+
+    rec = Recorder(FailingSource(2), path)
+    rec.subscribe(slow_writer)
+    with rec:
+        first = rec.record_trial(Task("rest"), 0.1)  # the first block
+        assert first.completed and first.n_samples == 100
+        deadline = time.monotonic() + 5
+        while rec._acq.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the failure is queued while the writer is held
+        assert rec.error is None
+        outcome = []
+
+        def begin():
+            try:
+                rec.begin_trial(Task("hinge"))
+                outcome.append("opened")
+            except AcquisitionError as e:
+                outcome.append(str(e))
+
+        th = threading.Thread(target=begin)
+        th.start()
+        time.sleep(0.1)
+        release.set()
+        th.join(10)
+        assert outcome == ["board disconnected"]
+        assert rec.status().trial_id is None
+    with SessionFile(path) as sf:
+        assert [i.id for i in sf.trial_infos()] == ["t001"]
 
 
 def test_stored_trial_replays_through_the_source_interface(tmp_path):
