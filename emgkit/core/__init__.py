@@ -7,7 +7,7 @@ parameters come from the dataclasses of :mod:`emgkit.model.config`. See
 """
 
 from emgkit.core._common import LowSampleRateWarning, window_samples
-from emgkit.core.decimate import minmax_decimate
+from emgkit.core.decimate import anchored_minmax, complete_columns, minmax_decimate
 from emgkit.core.ecg import subtract_ecg_template
 from emgkit.core.envelope import (
     StreamingEnvelope,
@@ -52,8 +52,10 @@ __all__ = [
     "StreamingEnvelope",
     "StreamingFilter",
     "StreamingProcessor",
+    "anchored_minmax",
     "assess_quality",
     "band_edges",
+    "complete_columns",
     "design_bandpass",
     "design_chain",
     "design_highpass",
