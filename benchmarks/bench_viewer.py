@@ -5,11 +5,14 @@ Run ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py [--seconds S]`
 Two measurements per configuration (a real-time simulated source feeding the same
 ``LiveWindow`` the ``emgkit view --live`` command opens, 1280 x 860 pixels):
 
-- *max redraw rate*: the worker builds frames at up to 120 Hz (no 60 Hz cap) and the GUI
+- *max redraw rate*: the worker builds frames at up to 500 Hz (no 60 Hz cap) and the GUI
   loop draws each new frame and lets Qt paint it (``processEvents``); frames/s = new
   frames drawn and painted per second of wall time. Also the GUI thread's own CPU time
   per frame (``time.thread_time``), which other processes' load changes much less than
   the wall-clock rate: 1000 / it is the rate the drawing alone would allow.
+Both with a marker every :data:`MARKER_EVERY_S` seconds (a protocol's repetition markers:
+~5 in the 10 s window).
+
 - *normal operation*: the window's own settings (worker frames capped at 60 Hz, 8 ms draw
   timer) while a recorder writes every block to a session file; CPU use of the whole
   process (os.times, in % of one core) and the recorder's stored samples and gaps.
@@ -24,6 +27,21 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+#: Seconds between markers (a repetition's start and end every ~2 s in a hinge set).
+MARKER_EVERY_S = 2.0
+
+
+class _Markers:
+    """Adds a marker to a window's processor every :data:`MARKER_EVERY_S` seconds."""
+
+    def __init__(self, win):
+        self.win, self.next = win, time.monotonic()
+
+    def tick(self) -> None:
+        if time.monotonic() >= self.next:
+            self.win.processor.add_marker("rep")
+            self.next += MARKER_EVERY_S
 
 
 def _window(n_channels: int, fs_hz: float, session_path=None, frame_rate_hz=60.0):
@@ -53,15 +71,18 @@ def max_redraw(n_channels: int, fs_hz: float, seconds: float) -> dict:
     import pyqtgraph as pg
 
     app = pg.mkQApp()
-    win = _window(n_channels, fs_hz, frame_rate_hz=120.0)
+    win = _window(n_channels, fs_hz, frame_rate_hz=500.0)
     win.timer.stop()
+    marks = _Markers(win)
     t_end = time.monotonic() + 10.5  # fill the 10 s window first
     while time.monotonic() < t_end:
+        marks.tick()
         app.processEvents()
         win.draw()
         time.sleep(0.01)
     n0, c0, t0, g0 = win.frames_drawn, os.times(), time.perf_counter(), time.thread_time()
     while time.perf_counter() - t0 < seconds:
+        marks.tick()
         win.draw()
         app.processEvents()
     wall = time.perf_counter() - t0
@@ -85,14 +106,17 @@ def normal_operation(n_channels: int, fs_hz: float, seconds: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.h5"
         win = _window(n_channels, fs_hz, session_path=path)
+        marks = _Markers(win)
         t_end = time.monotonic() + 2.0
         while time.monotonic() < t_end:
+            marks.tick()
             app.processEvents()
             time.sleep(0.002)
         rec = win.feed.recorder
         rec.begin_trial(Task("rest"), duration_s=seconds)
         n0, c0, t0 = win.frames_drawn, os.times(), time.perf_counter()
         while rec.wait_trial(0.0) is None:
+            marks.tick()
             app.processEvents()
             time.sleep(0.002)
         wall = time.perf_counter() - t0

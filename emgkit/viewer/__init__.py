@@ -4,8 +4,9 @@
   buffers -> decimated frames, in a worker thread; sources and the recorder never wait.
 - :mod:`emgkit.viewer.session_data` (no Qt): what review mode reads of a session file.
 - :mod:`emgkit.viewer.live_window`, :mod:`emgkit.viewer.review_window`: the two windows,
-  on :mod:`emgkit.viewer.channels` (the stacked-channel plot) and
-  :mod:`emgkit.viewer.common` (screenshot, shortcuts, help overlay).
+  on :mod:`emgkit.viewer.channels` (the stacked-channel plot; live traces drawn by
+  :mod:`emgkit.viewer.rolling`, new pixel columns only) and :mod:`emgkit.viewer.common`
+  (screenshot, shortcuts, help overlay).
 
 Start it with ``emgkit view`` (``docs/viewer.md``). Importing this package does not import
 Qt; the window modules do.

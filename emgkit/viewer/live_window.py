@@ -101,7 +101,7 @@ class LiveWindow(ViewerWindow):
         self._drawn_seq = 0
         self._marker_count = 0
         self._build_ui()
-        self.stack = ChannelStack(montage, bars=True)
+        self.stack = ChannelStack(montage, bars=True, rolling=True)
         self.setCentralWidget(self._central(self.stack))
         self._bind_keys()
         self.stack.set_x_range(-self.window_s, 0)
@@ -208,6 +208,8 @@ class LiveWindow(ViewerWindow):
     def toggle_pause(self) -> None:
         """Freeze or resume the display; acquisition and recording go on."""
         self.paused = not self.paused
+        if not self.paused:
+            self.stack.rolling.invalidate()  # redraw the whole window from the next frame
 
     def toggle_dominance(self) -> None:
         """Show the low-back dominance indicator outside hinge sets too."""
@@ -288,7 +290,8 @@ class LiveWindow(ViewerWindow):
             return
         self._drawn_seq = frame.seq
         if frame.view == self.view:
-            self.stack.set_traces(frame.t_s, frame.y)
+            self.stack.set_columns(frame.y, frame.last_column, frame.y_lo, frame.y_hi,
+                                   (frame.view, frame.window_s))
         self.stack.set_markers(frame.markers)
         self.frames_drawn += 1
         if self.frames_drawn % 6 == 1:

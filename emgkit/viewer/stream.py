@@ -7,9 +7,12 @@ bounded queue that is never waited on; the worker runs the signal core's
 and :class:`~acquisition.live.LiveQuality` on every sample, keeps the last 30 s in ring
 buffers, and at most ``frame_rate_hz`` times a second, once the GUI has taken the previous
 one (a frame nobody will draw is not built), builds a :class:`Frame`: the visible
-window min/max-decimated by the core (:func:`~emgkit.core.minmax_decimate`) to the plot's
-pixel width, levels, %MVC, quality words and markers. The GUI only draws the latest frame:
-a slow GUI skips frames, never samples, and the recorder never waits for either.
+window as one min/max pair per pixel column, the columns anchored to absolute sample
+indices by the core (:func:`~emgkit.core.anchored_minmax`) so that a complete column never
+changes (the GUI draws only the new ones, :mod:`emgkit.viewer.rolling`; the worker reuses
+the previous frame's and reduces only the new ones), the y bounds of the window, levels,
+%MVC, quality words and markers. The GUI only draws the latest frame: a slow GUI skips
+frames, never samples, and the recorder never waits for either.
 """
 
 from __future__ import annotations
@@ -25,7 +28,13 @@ import numpy as np
 
 from acquisition.live import LiveQuality
 from acquisition.protocol import RunnerUI
-from emgkit.core import StreamingProcessor, minmax_decimate, normalise, peak_reference
+from emgkit.core import (
+    StreamingProcessor,
+    anchored_minmax,
+    complete_columns,
+    normalise,
+    peak_reference,
+)
 from emgkit.model.montage import Montage
 
 log = logging.getLogger("emgkit")
@@ -49,9 +58,24 @@ class Frame:
     view : str
         One of :data:`VIEWS`.
     t_s : numpy.ndarray
-        ``(m,)`` time of each drawn point in seconds relative to the newest sample (<= 0).
+        ``(2 * n_columns,)`` time of each point of ``y`` in seconds relative to the newest
+        sample: the start and the middle of its column (at most ``1 / fs_hz`` after the
+        newest sample: an empty column at the end of a window with fewer samples than
+        columns starts there).
     y : numpy.ndarray
-        ``(m, n_channels)`` the decimated signal in microvolts.
+        ``(2 * n_columns, n_channels)`` float32, the window in microvolts as the two
+        extremes of each pixel column in time order (:func:`~emgkit.core.anchored_minmax`;
+        rows ``2 i`` and ``2 i + 1`` are column ``last_column - n_columns + 1 + i``), NaN
+        for columns before the first sample.
+    last_column : int
+        Absolute index of the newest complete column (the last pair of ``y``); columns are
+        anchored to sample 0, ``window samples / n_columns`` samples each, so the GUI can
+        tell how many are new since the frame it drew last.
+    window_s : float
+        The window shown (``n_columns`` columns; ``n_columns`` is the plot width in pixels
+        the GUI asked for).
+    y_lo, y_hi : numpy.ndarray
+        ``(n_channels,)`` float64 extremes of ``y`` per channel (NaN before any data).
     level_uv : numpy.ndarray
         ``(n_channels,)`` mean envelope over the last :data:`LEVEL_S` seconds.
     pct_mvc : numpy.ndarray
@@ -74,6 +98,10 @@ class Frame:
     view: str
     t_s: np.ndarray
     y: np.ndarray
+    last_column: int
+    window_s: float
+    y_lo: np.ndarray
+    y_hi: np.ndarray
     level_uv: np.ndarray
     pct_mvc: np.ndarray
     quality: list[str]
@@ -153,7 +181,11 @@ class LiveProcessor:
                              else np.asarray(reference_uv, dtype=np.float64).copy())
         self.back, self.hip = dominance_channels(montage)
         self.frame_interval_s = 1.0 / float(frame_rate_hz)
-        self.cap = round(MAX_WINDOW_S * self.fs_hz) + 1
+        # The longest window, the incomplete column after it (up to 1/16 of the window
+        # for plots at least 16 px wide), the sample before it (a column without samples
+        # repeats it) and one for rounding the fractional columns.
+        longest = round(MAX_WINDOW_S * self.fs_hz)
+        self.cap = longest + longest // 16 + 2
         self._rings = {v: np.zeros((self.cap, n), np.float32) for v in VIEWS}
         self._pos = 0
         self.n_samples = 0
@@ -164,6 +196,9 @@ class LiveProcessor:
         self._latest: Frame | None = None
         self._taken = True  # the GUI has fetched the latest frame: build the next one
         self._seq = 0
+        self._columns_key: tuple | None = None  # (view, samples per column) of _columns
+        self._columns = np.zeros((0, n), np.float32)  # the last frame's y
+        self._columns_last = -1  # its last column
         self._mvc = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -212,13 +247,18 @@ class LiveProcessor:
     def _run(self) -> None:
         # Frames on a fixed schedule (due every frame_interval_s), not "interval after the
         # last one": waking up late would otherwise lower the rate (60/s gave ~45/s).
+        # Blocks are taken once per frame, all that queued meanwhile: one core call per
+        # frame rather than one per source block keeps this thread's share of the GIL
+        # small, so the GUI thread drawing the frames is not kept waiting for it.
         due = 0.0
         while not self._stop.is_set():
+            delay = due - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                break
             blocks = []
-            wait = min(self.frame_interval_s / 2, max(due - time.monotonic(), 0.0005))
             try:
-                blocks.append(self._q.get(timeout=wait))
-                while len(blocks) < 256:
+                blocks.append(self._q.get(timeout=self.frame_interval_s / 2))
+                while len(blocks) < 1024:
                     blocks.append(self._q.get_nowait())
             except queue.Empty:
                 pass
@@ -229,10 +269,11 @@ class LiveProcessor:
                     log.exception("viewer processing failed")
                     return
             now = time.monotonic()
-            if now >= due and self.n_samples and self._taken:
+            if now >= due:
                 due = max(due + self.frame_interval_s, now - self.frame_interval_s)
-                self._taken = False
-                self._latest = self.build_frame()
+                if self.n_samples and self._taken:
+                    self._taken = False
+                    self._latest = self.build_frame()
 
     def process(self, blocks: Sequence) -> None:
         """Run the core on consecutive blocks and store the results (worker thread)."""
@@ -278,19 +319,53 @@ class LiveProcessor:
         """Build a frame from the current buffers and request."""
         view, window_s, n_columns = self._request
         m = round(window_s * self.fs_hz)
-        data = self.last(view, m)
-        idx, y = minmax_decimate(data, n_columns)
-        t_s = (idx - data.shape[0] + 1) / self.fs_hz
+        spp = m / n_columns
+        last = complete_columns(self.n_samples, spp) - 1
+        y = self._window_columns(view, spp, n_columns, last)
+        newest = self.n_samples - 1
+        edges = np.floor(np.arange(last - n_columns + 1, last + 2) * spp)
+        t_s = np.empty(2 * n_columns)
+        t_s[0::2] = edges[:-1]
+        t_s[1::2] = (edges[:-1] + edges[1:]) / 2.0
+        t_s = (t_s - newest) / self.fs_hz
         env = self.last("envelope", max(1, int(LEVEL_S * self.fs_hz)))
         level = env.mean(axis=0).astype(np.float64)
         pct = percent_of_reference(level, self.reference_uv)
-        newest = self.n_samples - 1
         markers = [((s - newest) / self.fs_hz, lab) for s, lab in self._markers
-                   if newest - s < data.shape[0]]
+                   if newest - s < m]
         self._seq += 1
         self.frames_built += 1
-        return Frame(self._seq, view, t_s, y, level, pct, self.quality.labels(), markers,
-                     self._dominance(level, pct), self.n_samples, self.dropped_blocks)
+        return Frame(self._seq, view, t_s, y, last, window_s,
+                     np.fmin.reduce(y, axis=0).astype(np.float64),
+                     np.fmax.reduce(y, axis=0).astype(np.float64), level, pct,
+                     self.quality.labels(), markers, self._dominance(level, pct),
+                     self.n_samples, self.dropped_blocks)
+
+    def _window_columns(self, view: str, spp: float, n_columns: int, last: int) -> np.ndarray:
+        """Columns ``last - n_columns + 1 .. last`` of a view, ``(2 * n_columns, n_channels)``.
+
+        Complete columns never change: those the previous frame had (same view and
+        samples per column) are copied, only the newer ones are reduced.
+        """
+        first = last - n_columns + 1
+        out = np.full((2 * n_columns, self.n_channels), np.nan, np.float32)
+        todo = first
+        old, old_last = self._columns, self._columns_last
+        old_first = old_last - old.shape[0] // 2 + 1
+        if self._columns_key == (view, spp) and old_first <= first <= old_last:
+            todo = min(old_last, last) + 1
+            out[:2 * (todo - first)] = old[2 * (first - old_first):2 * (todo - old_first)]
+        oldest = self.n_samples - min(self.n_samples, self.cap)  # oldest sample kept
+        if oldest > 0:  # from the first column whose previous sample is still kept
+            todo = max(todo, complete_columns(oldest, spp) + 1)
+        else:  # columns before sample 0 stay NaN
+            todo = max(todo, 0)
+        if todo <= last:
+            start = max(int(np.floor(todo * spp)) - 1, oldest)
+            data = self.last(view, self.n_samples - start)
+            out[2 * (todo - first):] = anchored_minmax(data, start, spp, todo, last - todo + 1)
+        self._columns_key, self._columns, self._columns_last = (view, spp), out, last
+        return out
 
     def _dominance(self, level_uv: np.ndarray, pct: np.ndarray) -> float | None:
         if not self.back or not self.hip:

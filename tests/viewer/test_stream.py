@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from numpy.testing import assert_allclose
 
 from acquisition.sources import Block
@@ -62,3 +63,51 @@ def test_mvc_tracking_raises_the_reference_and_bars_follow():
     pct = percent_of_reference(np.full(8, 35.0), lp.reference_uv)
     assert ((pct > 30) & (pct < 70)).all()
     assert np.isnan(percent_of_reference(np.ones(2), np.array([np.nan, 0.0]))).all()
+
+
+@pytest.mark.filterwarnings("ignore::emgkit.core.LowSampleRateWarning")
+def test_frame_columns_are_anchored_and_reused_correctly(rng):
+    """Frame by frame (the worker reuses the previous frame's complete columns) or afresh
+    (after a frame of another view), the columns equal the core's reduction of the whole
+    stream, past the ring's wrap."""
+    from emgkit.core import anchored_minmax, complete_columns
+
+    montage = default_montage("cyton")
+    for fs, window_s, width, view in ((2000.0, 10.0, 1023, "raw"), (250.0, 2.0, 700, "raw"),
+                                      (500.0, 30.0, 640, "envelope")):
+        x = rng.standard_normal((int(fs * 40), 8)).astype(np.float32)
+        lp = LiveProcessor(fs, montage)
+        lp.request(view, window_s, width)
+        spp = round(window_s * fs) / width
+        # Causal: the whole stream's output, cut at any sample, is what the worker saw.
+        whole = x if view == "raw" else process_trial_emg(x, fs, regions_of(montage),
+                                                          causal=True)
+        i, k = 0, 0
+        while i < x.shape[0]:
+            n = int(rng.choice([1, 13, int(fs / 60), int(fs / 2)]))
+            lp.process([_block(x[i:i + n])])
+            i += n
+            k += 1
+            if k % 3 and i < x.shape[0]:
+                continue  # frames skipped: several new columns at once
+            if k % 7 == 0:  # a frame of another view: the next one starts afresh
+                lp.request("filtered", window_s, width)
+                lp.build_frame()
+                lp.request(view, window_s, width)
+            f = lp.build_frame()
+            assert f.y.shape == (2 * width, 8) and f.t_s.shape == (2 * width,)
+            assert f.last_column == complete_columns(lp.n_samples, spp) - 1
+            first = max(f.last_column - width + 1, 0)  # NaN before sample 0
+            ref = anchored_minmax(whole[:lp.n_samples], 0, spp, first,
+                                  f.last_column - first + 1)
+            tail = f.y[2 * (first - f.last_column + width - 1):]
+            if view == "raw":
+                np.testing.assert_array_equal(tail, ref)
+            else:
+                assert_allclose(tail, ref, rtol=1e-4, atol=1e-3)
+            assert np.isnan(f.y[:2 * (first - f.last_column + width - 1)]).all()
+            if np.isnan(f.y).all():  # no complete column yet
+                assert np.isnan(f.y_lo).all() and np.isnan(f.y_hi).all()
+            else:
+                assert_allclose(f.y_lo, np.nanmin(f.y, axis=0))
+                assert_allclose(f.y_hi, np.nanmax(f.y, axis=0))
