@@ -32,9 +32,10 @@ from emgkit.core import (
     StreamingProcessor,
     anchored_minmax,
     complete_columns,
+    mvc_reference,
     normalise,
-    peak_reference,
 )
+from emgkit.model.config import NormalisationConfig
 from emgkit.model.montage import Montage
 
 log = logging.getLogger("emgkit")
@@ -164,12 +165,15 @@ class LiveProcessor:
         Most frames built per second.
     queue_blocks : int
         Capacity of the input queue in blocks.
+    normalisation : NormalisationConfig, optional
+        How an MVC trial recorded live raises the references (default
+        ``NormalisationConfig()``: the highest 1 s mean of the envelope, as the analysis).
     """
 
     def __init__(self, fs_hz: float, montage: Montage, *, full_scale_uv: float | None = None,
                  mains_hz: float | None = None, quality: LiveQuality | None = None,
                  reference_uv: np.ndarray | None = None, frame_rate_hz: float = 60.0,
-                 queue_blocks: int = 4096):
+                 queue_blocks: int = 4096, normalisation: NormalisationConfig | None = None):
         self.fs_hz = float(fs_hz)
         self.montage = montage
         n = len(montage.channels)
@@ -179,6 +183,7 @@ class LiveProcessor:
         self.quality = quality or LiveQuality(self.fs_hz, n, full_scale_uv)
         self.reference_uv = (np.full(n, np.nan) if reference_uv is None
                              else np.asarray(reference_uv, dtype=np.float64).copy())
+        self.normalisation = normalisation or NormalisationConfig()
         self.back, self.hip = dominance_channels(montage)
         self.frame_interval_s = 1.0 / float(frame_rate_hz)
         # The longest window, the incomplete column after it (up to 1/16 of the window
@@ -218,7 +223,11 @@ class LiveProcessor:
         self._request = (view, window_s, max(1, int(n_columns)))
 
     def track_mvc(self, on: bool) -> None:
-        """While on (an MVC trial is recorded), raise the references to the envelope's peak."""
+        """While on (an MVC trial is recorded), raise the references as it goes.
+
+        To the MVC reference of the envelope so far, read as the analysis reads it
+        (:func:`emgkit.core.mvc_reference`).
+        """
         self._mvc = bool(on)
 
     def add_marker(self, label: str) -> None:
@@ -294,7 +303,13 @@ class LiveProcessor:
         self._pos = (self._pos + raw.shape[0]) % self.cap
         self.n_samples += raw.shape[0]
         if self._mvc:
-            self.reference_uv = peak_reference([self.reference_uv[None, :], out.envelope])
+            # Every stretch ending in these samples: they and what precedes them.
+            cfg = self.normalisation
+            before = (0 if cfg.mvc_reference == "peak"
+                      else max(0, round(cfg.mvc_plateau_s * self.fs_hz) - 1))
+            env = self.last("envelope", raw.shape[0] + before)
+            self.reference_uv = np.fmax(self.reference_uv,
+                                        mvc_reference([env], cfg, self.fs_hz))
         oldest = self.n_samples - self.cap
         self._markers = [m for m in self._markers if m[0] >= oldest]
 

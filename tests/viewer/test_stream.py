@@ -65,6 +65,28 @@ def test_mvc_tracking_raises_the_reference_and_bars_follow():
     assert np.isnan(percent_of_reference(np.ones(2), np.array([np.nan, 0.0]))).all()
 
 
+@pytest.mark.parametrize("reference", ["plateau_mean", "peak"])
+def test_live_mvc_reference_equals_the_offline_reading(rng, reference):
+    """Tracked block by block, the reference is the core's reading of the whole (causal)
+    envelope: the default highest 1 s mean, or the highest value."""
+    from emgkit.core import StreamingProcessor, mvc_reference
+    from emgkit.model.config import NormalisationConfig
+
+    fs, montage = 1000.0, default_montage("cyton")
+    cfg = NormalisationConfig(mvc_reference=reference)
+    t = np.arange(int(6 * fs)) / fs
+    level = np.clip(np.sin(np.pi * t / 6.0) * 1.3, 0, 1)[:, None] * np.arange(1, 9)
+    x = (rng.standard_normal((t.size, 8)) * 50 * level).astype(np.float32)
+    lp = LiveProcessor(fs, montage, normalisation=cfg)
+    lp.track_mvc(True)
+    cuts = np.sort(rng.choice(np.arange(1, t.size), 40, replace=False))
+    for a, b in zip(np.r_[0, cuts], np.r_[cuts, t.size]):
+        lp.process([_block(x[a:b])])
+    env = StreamingProcessor(fs, regions_of(montage)).process(x).envelope
+    want = mvc_reference([env.astype(np.float32)], cfg, fs)
+    np.testing.assert_allclose(lp.reference_uv, want, rtol=1e-5)
+
+
 @pytest.mark.filterwarnings("ignore::emgkit.core.LowSampleRateWarning")
 def test_frame_columns_are_anchored_and_reused_correctly(rng):
     """Frame by frame (the worker reuses the previous frame's complete columns) or afresh
