@@ -28,6 +28,8 @@ QUALITY_COLORS = {"ok": "#207020", "railed": "#c00000", "flat": "#c06000",
                   "lead-off": "#c06000", "noisy": "#a08000", "": "#202020"}
 #: Shading of repetitions (RGBA) and of the selected one.
 REP_BRUSH, REP_SELECTED_BRUSH = (255, 200, 0, 50), (255, 140, 0, 110)
+#: Edge of each repetition's shading (back-to-back repetitions stay apart).
+REP_EDGE = (225, 160, 0)
 #: Most markers drawn per channel, and their colour (RGB).
 MAX_MARKERS, MARKER_COLOR = 16, (0, 150, 0)
 #: Font sizes (pt) of the channel title and of its quality line.
@@ -336,7 +338,7 @@ class ChannelStack(pg.GraphicsLayoutWidget):
             for k, (a, b) in enumerate(spans):
                 brush = REP_SELECTED_BRUSH if k == selected else REP_BRUSH
                 r = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(*brush),
-                                        pen=pg.mkPen(None))
+                                        pen=pg.mkPen(REP_EDGE, width=1))
                 r.setZValue(-10)
                 p.addItem(r)
                 self._regions[j].append(r)
