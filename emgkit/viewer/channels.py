@@ -19,7 +19,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from emgkit.model.montage import Montage
-from emgkit.viewer.rolling import RollingTraces
+from emgkit.viewer.rolling import RollingTraces, ViewRangeItem
 
 #: Curve colour per side (RGB); tests look for these pixels.
 SIDE_COLORS = {"left": (31, 119, 180), "right": (214, 39, 40)}
@@ -93,7 +93,7 @@ class TraceItem(pg.GraphicsObject):
             painter.drawPolyline(self._poly)
 
 
-class MarkerLines(pg.GraphicsObject):
+class MarkerLines(ViewRangeItem):
     """Vertical lines at given x positions across one plot; bounds = the view range.
 
     Live markers move every frame (their times are relative to the newest sample): one
@@ -106,13 +106,6 @@ class MarkerLines(pg.GraphicsObject):
         super().__init__()
         self._pen = pen
         self._x = np.zeros(0)
-        self._rect = QtCore.QRectF()
-
-    def set_view_rect(self, rect: QtCore.QRectF) -> None:
-        """Set the bounds (the view box's visible range)."""
-        if rect != self._rect:
-            self.prepareGeometryChange()
-            self._rect = QtCore.QRectF(rect)
 
     def set_positions(self, x) -> None:
         """Draw lines at ``x`` (data coordinates); repaints only if they changed."""
@@ -124,10 +117,6 @@ class MarkerLines(pg.GraphicsObject):
     def positions(self) -> np.ndarray:
         """Return a copy of the line positions."""
         return self._x.copy()
-
-    def boundingRect(self) -> QtCore.QRectF:
-        """Return the view range set by :meth:`set_view_rect`."""
-        return self._rect
 
     def paint(self, painter, *args) -> None:
         """Draw the lines that fall inside the view range."""
@@ -225,10 +214,7 @@ class ChannelStack(pg.GraphicsLayoutWidget):
                 self.curves.append(curve)
             lines = MarkerLines(pg.mkPen(MARKER_COLOR, width=2))
             lines.setZValue(10)
-            p.addItem(lines)
-            vb = p.getViewBox()
-            lines.set_view_rect(vb.viewRect())
-            vb.sigRangeChanged.connect(lambda v, *_, it=lines: it.set_view_rect(v.viewRect()))
+            lines.add_to(p)
             self.marker_lines.append(lines)
             self.labels.append(lab)
             self.plots.append(p)

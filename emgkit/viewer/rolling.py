@@ -79,14 +79,23 @@ def column_pixels(top: np.ndarray, bottom: np.ndarray, n_rows: int, colors: np.n
     return np.where(on, colors[:, None, None], np.uint32(background)).astype(np.uint32)
 
 
-class RollImageItem(pg.GraphicsObject):
-    """One channel's ring image, copied 1:1 onto its plot area; bounds = the view range."""
+class ViewRangeItem(pg.GraphicsObject):
+    """A graphics item whose bounds are its plot's visible range.
+
+    Items redrawn every frame (the live traces, the moving marker lines) keep the same
+    bounds while time passes, so Qt has no geometry change to process per frame.
+    """
 
     def __init__(self):
         super().__init__()
         self._rect = QtCore.QRectF()
-        self._image: QtGui.QImage | None = None
-        self._oldest = 0  # image column of the oldest (leftmost) column
+
+    def add_to(self, plot) -> None:
+        """Add the item to ``plot`` and keep its bounds on the plot's view range."""
+        plot.addItem(self)
+        vb = plot.getViewBox()
+        self.set_view_rect(vb.viewRect())
+        vb.sigRangeChanged.connect(lambda v, *_: self.set_view_rect(v.viewRect()))
 
     def set_view_rect(self, rect: QtCore.QRectF) -> None:
         """Set the bounds (the view box's visible range; changes only with it)."""
@@ -94,14 +103,23 @@ class RollImageItem(pg.GraphicsObject):
             self.prepareGeometryChange()
             self._rect = QtCore.QRectF(rect)
 
+    def boundingRect(self) -> QtCore.QRectF:
+        """Return the view range set by :meth:`set_view_rect`."""
+        return self._rect
+
+
+class RollImageItem(ViewRangeItem):
+    """One channel's ring image, copied 1:1 onto its plot area; bounds = the view range."""
+
+    def __init__(self):
+        super().__init__()
+        self._image: QtGui.QImage | None = None
+        self._oldest = 0  # image column of the oldest (leftmost) column
+
     def set_image(self, image: QtGui.QImage | None, oldest: int) -> None:
         """Show ``image`` starting at its column ``oldest`` (a ring of columns)."""
         self._image, self._oldest = image, int(oldest)
         self.update()
-
-    def boundingRect(self) -> QtCore.QRectF:
-        """Return the view range set by :meth:`set_view_rect`."""
-        return self._rect
 
     def paint(self, painter, *args) -> None:
         """Copy the image onto the plot area's device rectangle, oldest column first."""
@@ -147,11 +165,8 @@ class RollingTraces:
         self.items: list[RollImageItem] = []
         for p in self.plots:
             item = RollImageItem()
-            p.addItem(item)
-            vb = p.getViewBox()
-            item.set_view_rect(vb.viewRect())
-            vb.sigRangeChanged.connect(lambda v, *_, item=item: item.set_view_rect(v.viewRect()))
-            vb.sigResized.connect(self.invalidate)
+            item.add_to(p)
+            p.getViewBox().sigResized.connect(self.invalidate)
             self.items.append(item)
         self.colors = np.array([argb32(c) for c in colors], np.uint32)
         self.background = argb32(background)
