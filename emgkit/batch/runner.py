@@ -283,9 +283,9 @@ def run_batch(paths: Sequence[str | PathLike], out_dir: str | PathLike,
     if ok:
         import pandas as pd
 
-        frames = [pd.read_csv(out / "sessions" / r.name / "metrics.csv",
-                              keep_default_na=False, na_values=[""],
-                              float_precision="round_trip") for r in ok]
+        # cells kept as the text each session wrote: no float is parsed and printed again
+        frames = [pd.read_csv(out / "sessions" / r.name / "metrics.csv", dtype=str,
+                              keep_default_na=False) for r in ok]
         result.metrics_path = out / "metrics.csv"
         with atomic_path(result.metrics_path) as tmp:
             write_table(pd.concat(frames, ignore_index=True), tmp, ".csv")

@@ -44,6 +44,12 @@ def check_subject(subject: str) -> str:
     return subject
 
 
+#: Sampling rates a recording may claim, in Hz: below 1 Hz or above 100 kHz no sEMG
+#: device records, and such a header is damage or hostility (a reader refuses it
+#: before reading data).
+FS_HZ_RANGE: tuple[float, float] = (1.0, 100_000.0)
+
+
 @dataclass(frozen=True)
 class Device:
     """The recording device of a session.

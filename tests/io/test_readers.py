@@ -219,9 +219,12 @@ def test_garbled_value_is_error(rh, tmp_path):
 
 
 @pytest.mark.parametrize(("rate_line", "match"), [
-    (None, "Sample Rate"), ("%Sample Rate = 0 Hz", "positive"),
-    ("%Sample Rate = -250 Hz", "positive"), ("%Sample Rate = fast Hz", "expected a number"),
-    ("%Sample Rate = nan Hz", "positive"),
+    (None, "Sample Rate"), ("%Sample Rate = 0 Hz", "expected 1 to 100000 Hz, found '0'"),
+    ("%Sample Rate = -250 Hz", "expected 1 to 100000 Hz"),
+    ("%Sample Rate = fast Hz", "expected a number"),
+    ("%Sample Rate = nan Hz", "expected 1 to 100000 Hz"),
+    ("%Sample Rate = 0.0001 Hz", "expected 1 to 100000 Hz, found '0.0001'"),
+    ("%Sample Rate = 250000000 Hz", "expected 1 to 100000 Hz, found '250000000'"),
 ])
 def test_bad_sample_rate(rh, tmp_path, rate_line, match):
     lines = [ln for ln in _small_v6(rh) if not ln.startswith("%Sample Rate")]

@@ -13,7 +13,7 @@ from os import PathLike
 
 from emgkit.errors import FormatError
 from emgkit.io.readers import brainflow_csv, edf, openbci_txt
-from emgkit.io.readers._common import load_bytes
+from emgkit.io.readers._common import UTF8_BOM, load_bytes
 from emgkit.io.readers.base import Recording
 from emgkit.io.readers.brainflow_csv import read_brainflow_csv
 from emgkit.io.readers.edf import read_edf
@@ -39,12 +39,13 @@ def detect_format(data: bytes) -> str | None:
     The result is ``"openbci-txt"``, ``"brainflow-csv"``, ``"edf"`` or ``"bdf"``.
     """
     head = data[:4096]
-    if openbci_txt.is_openbci_txt(head):
+    text_head = head.removeprefix(UTF8_BOM)
+    if openbci_txt.is_openbci_txt(text_head):
         return "openbci-txt"
     kind = edf.edf_kind(head)
     if kind is not None:
         return kind
-    if brainflow_csv.is_brainflow_csv(head):
+    if brainflow_csv.is_brainflow_csv(text_head):
         return brainflow_csv.FORMAT
     return None
 

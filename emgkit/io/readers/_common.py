@@ -7,7 +7,6 @@ Private to :mod:`emgkit.io.readers`; every function raises
 from __future__ import annotations
 
 import gzip
-import io
 import logging
 import zlib
 from datetime import datetime, timezone
@@ -15,17 +14,18 @@ from os import PathLike
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from emgkit.core.packets import counter_step, find_gaps
 from emgkit.errors import FormatError
 from emgkit.io.hashing import sha256_file
 from emgkit.model.boards import BOARDS
-from emgkit.model.session import Events
+from emgkit.model.session import FS_HZ_RANGE, Events
 
 log = logging.getLogger("emgkit")
 
 GZIP_MAGIC = b"\x1f\x8b"
+#: The UTF-8 byte-order mark that Windows editors put before text.
+UTF8_BOM = b"\xef\xbb\xbf"
 
 #: Unix times before this (2000-01-01) are taken as "no timestamp".
 _MIN_UNIX_S = 946684800.0
@@ -66,9 +66,10 @@ def load_bytes(path: str | PathLike) -> tuple[bytes, str]:
 
 
 def decode_text(data: bytes, path: str | PathLike) -> str:
-    """Decode a text recording (UTF-8, or Latin-1 as a fallback) or raise FormatError."""
+    """Decode a text recording (UTF-8, else Latin-1; a BOM dropped) or raise FormatError."""
     if b"\x00" in data:
         raise FormatError("expected a text file, found binary data (NUL bytes)", path)
+    data = data.removeprefix(UTF8_BOM)  # a byte-order mark is not content
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -102,15 +103,15 @@ def parse_numeric(
     """
     if not lines:
         return np.zeros((0, len(usecols)))
-    kw = dict(sep=sep, header=None, usecols=usecols, dtype="float64", engine="c",
-              float_precision="round_trip", keep_default_na=False, na_values=[],
-              skip_blank_lines=False, quoting=3)
     try:
-        df = pd.read_csv(io.StringIO("\n".join(lines)), **kw)
-    except (ValueError, pd.errors.ParserError):
+        # numpy's C reader converts with correct rounding (exact for any printed value)
+        arr = np.loadtxt(lines, delimiter=sep, usecols=usecols, dtype=np.float64, ndmin=2,
+                         comments=None, quotechar=None)
+    except ValueError:
         _raise_bad_cell(lines, sep, usecols, first_line, path)
         raise  # pragma: no cover - _raise_bad_cell always raises
-    arr = df[usecols].to_numpy(dtype=np.float64)
+    if not np.isfinite(arr).all():
+        _raise_bad_cell(lines, sep, usecols, first_line, path)
     if arr.shape[0] != len(lines):  # pragma: no cover - guarded by the field-count check
         raise FormatError(f"expected {len(lines)} data rows, parsed {arr.shape[0]}", path)
     return arr
@@ -133,6 +134,23 @@ def _raise_bad_cell(lines, sep, usecols, first_line, path):
                 ) from None
     raise FormatError(f"lines {first_line}-{first_line + len(lines) - 1}: unparseable numbers",
                       path)
+
+
+def check_fs_range(fs_hz: float, path: str | PathLike, what: str = "sample rate") -> float:
+    """Return ``fs_hz`` as float if it is a plausible sampling rate, else raise FormatError.
+
+    Plausible is finite and within :data:`~emgkit.model.session.FS_HZ_RANGE` (1 Hz to
+    100 kHz); ``what`` names the header field in the message.
+    """
+    lo, hi = FS_HZ_RANGE
+    try:
+        v = float(fs_hz)
+    except (TypeError, ValueError):
+        raise FormatError(f"{what}: expected a number of Hz, found {str(fs_hz)[:40]!r}",
+                          path) from None
+    if not (lo <= v <= hi):
+        raise FormatError(f"{what}: expected {lo:g} to {hi:g} Hz, found {fs_hz!r}", path)
+    return v
 
 
 def check_field_counts(

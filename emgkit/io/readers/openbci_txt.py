@@ -22,14 +22,13 @@ import re
 from dataclasses import dataclass
 from os import PathLike
 
-import numpy as np
-
 from emgkit.errors import FormatError
 from emgkit.io.readers._common import (
     as_counter,
     as_float32,
     board_amplifier,
     check_field_counts,
+    check_fs_range,
     decode_text,
     gap_events,
     iso_utc,
@@ -204,14 +203,7 @@ def _sample_rate(header: list[str], path) -> float:
     text = _match(header, _RATE)
     if text is None:
         raise FormatError("expected a '%Sample Rate = ... Hz' header line, found none", path)
-    try:
-        fs_hz = float(text)
-    except ValueError:
-        raise FormatError(f"sample rate: expected a number of Hz, found {text[:40]!r}",
-                          path) from None
-    if not np.isfinite(fs_hz) or fs_hz <= 0:
-        raise FormatError(f"sample rate: expected a positive number of Hz, found {text!r}", path)
-    return fs_hz
+    return check_fs_range(text, path)
 
 
 def _n_channels(header: list[str], path) -> int | None:
