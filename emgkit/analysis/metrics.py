@@ -241,7 +241,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     channel_names : sequence of str, optional
         For error messages.
     """
-    fs = trial.fs_hz
+    fs = trial.fs_hz  # filters and spectra: the nominal rate they were designed for
+    clock = trial.clock_fs_hz  # seconds: the measured rate where the trial has one
     reps = tuple(reps) or (Repetition(0, trial.n_samples, "whole_trial"),)
     # float32 as computed (no full-length float64 copies); sums are taken in float64.
     pct = np.asarray(normalise(envelope_uv, reference_uv, channel_names))
@@ -262,7 +263,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             res["peak"][i] = seg.max(axis=0)
             res["mean_uv"][i] = env[r.start:r.end].mean(axis=0, dtype=np.float64)
             res["peak_uv"][i] = env[r.start:r.end].max(axis=0)
-            res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / fs
+            res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / clock
             res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
             if seg.shape[0] >= 8:
                 md, mn = spectral_frequencies(filtered_uv[r.start:r.end], fs, config.spectral,
@@ -271,8 +272,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             for j, b in enumerate(bursts):
                 k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
                 if k.size:
-                    res["onset_s"][i, j] = b[k[0], 0] / fs
-                    res["offset_s"][i, j] = b[k[-1], 1] / fs
+                    res["onset_s"][i, j] = b[k[0], 0] / clock
+                    res["offset_s"][i, j] = b[k[-1], 1] / clock
     curves = time_normalise(pct, reps, config.segmentation.n_points)
     c_mean, c_sd = ensemble(curves)
     return TrialMetrics(trial, reps, curve_mean=c_mean, curve_sd=c_sd, qc_flags=qc_flags,

@@ -59,7 +59,7 @@ def metrics_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
         n_c = len(chans)
         for tm in sm.trials:
             n_r = len(tm.reps)
-            fs = tm.trial.fs_hz
+            fs = tm.trial.clock_fs_hz
             cols: dict = {k: v for k, v in _trial_keys(sm, tm).items()}
             cols["rep"] = np.repeat(_rep_numbers(tm), n_c)
             cols["rep_method"] = np.repeat([r.method for r in tm.reps], n_c)

@@ -240,13 +240,15 @@ def emgkit_record(session: Session, trial: Trial) -> dict:
     """Return what emgkit needs to restore the trial exactly.
 
     The ``_emg.json`` key ``EmgkitTrial``: trial id and task qualifiers, start time,
-    device.
+    the rate measured from the trial's time stamps (``SamplingFrequency`` stays the
+    nominal rate, as BIDS defines it), device.
     """
     dev = session.device
     t = trial.task
     return {"id": trial.id, "task": t.name, "target": t.target, "variant": t.variant,
             "load_kg": t.load_kg, "start_time": trial.start_time,
             "completed": bool(trial.completed), "notes": trial.notes,
+            "measured_fs_hz": trial.measured_fs_hz,
             "montage": session.montage.name, "montage_board": session.montage.board,
             "device": {"board": dev.board, "fs_hz": dev.fs_hz, "gain": dev.gain,
                        "uv_per_count": dev.uv_per_count, "full_scale_uv": dev.full_scale_uv,

@@ -108,8 +108,18 @@ def _read_trial(bdf: Path, index: int) -> tuple[Trial, dict, list[dict], Device]
     trial = Trial(id=meta.get("id") or f"t{index:03d}", task=task, fs_hz=fs, emg_uv=emg,
                   events=_events(bdf.with_name(f"{stem}_events.tsv"), fs, emg.shape[0]),
                   start_time=meta.get("start_time", rec.start_time),
-                  completed=bool(meta.get("completed", True)), notes=meta.get("notes", ""))
+                  completed=bool(meta.get("completed", True)), notes=meta.get("notes", ""),
+                  measured_fs_hz=_positive_or_none(meta.get("measured_fs_hz")))
     return trial, meta, chans, _device(meta, sidecar, fs)
+
+
+def _positive_or_none(value) -> float | None:
+    """Return ``value`` as a float if it is a finite positive number, else None."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) and v > 0 else None
 
 
 def _order(bdf: Path) -> tuple:

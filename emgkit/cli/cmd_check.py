@@ -58,7 +58,15 @@ def describe(sf: SessionFile) -> list[str]:
             f"  {t.id}  {task:<32} {t.duration_s:8.2f} s  {t.fs_hz:g} Hz  "
             f"{t.n_channels} ch  {gaps}{state}"
         )
+        lines.append(f"         {timing_line(sf.rate_audit(t.id))}")
     return lines
+
+
+def timing_line(audit) -> str:
+    """Return the timing audit of a trial in words (``WARNING`` when off by more than 0.2 %)."""
+    if audit is None:
+        return "timing: no time stamps to measure the rate (nominal rate used)"
+    return ("timing: WARNING " if audit.exceeds_limit else "timing: ") + audit.describe()
 
 
 def quality_lines(qualities) -> list[str]:

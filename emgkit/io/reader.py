@@ -15,8 +15,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from emgkit.core.timing import RateAudit
 from emgkit.errors import ConfigError, FormatError
 from emgkit.io import schema
+from emgkit.io.clock import MEASURED_FS_ATTR, audit_trial_group
 from emgkit.model.montage import Channel, Montage
 from emgkit.model.muscles import Muscle
 from emgkit.model.session import Device, Events, Session, Source, Trial
@@ -40,11 +42,17 @@ class TrialInfo:
     missing_samples: int
     source: Source | None
     notes: str
+    measured_fs_hz: float | None = None
 
     @property
     def duration_s(self) -> float:
-        """Duration in seconds."""
-        return self.n_samples / self.fs_hz
+        """Duration in seconds (by the measured rate where the trial has one)."""
+        return self.n_samples / self.clock_fs_hz
+
+    @property
+    def clock_fs_hz(self) -> float:
+        """The rate that turns sample numbers into seconds: measured if known, else nominal."""
+        return self.measured_fs_hz or self.fs_hz
 
 
 class SessionFile:
@@ -184,7 +192,12 @@ class SessionFile:
             has_accel="accel" in g, has_package_num="package_num" in g,
             n_gaps=len(gaps), missing_samples=int(np.nansum(gaps.value)) if len(gaps) else 0,
             source=src, notes=schema.decode(a.get("notes", "")),
+            measured_fs_hz=_measured_fs(a),
         )
+
+    def rate_audit(self, trial_id: str) -> RateAudit | None:
+        """Return the timing audit of a trial, measured from its stored time stamps."""
+        return audit_trial_group(self._group(trial_id))
 
     def trial_infos(self) -> list[TrialInfo]:
         """Metadata of every trial, in order."""
@@ -231,7 +244,7 @@ class SessionFile:
             id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=g["emg"][sl],
             accel_g=opt("accel"), package_num=opt("package_num"), timestamps_s=opt("timestamps"),
             events=ev, start_time=info.start_time, completed=info.completed,
-            source=info.source, notes=info.notes,
+            source=info.source, notes=info.notes, measured_fs_hz=info.measured_fs_hz,
         )
 
     def read_session(self) -> Session:
@@ -279,3 +292,12 @@ def _scalar(v):
 
 def _short(e: BaseException) -> str:
     return str(e).split("(")[0].strip().rstrip(",") or type(e).__name__
+
+
+def _measured_fs(attrs) -> float | None:
+    """Return the stored measured rate of a trial, or None if absent or implausible."""
+    try:
+        v = float(attrs[MEASURED_FS_ATTR]) if MEASURED_FS_ATTR in attrs else None
+    except (TypeError, ValueError):
+        return None
+    return v if v is not None and np.isfinite(v) and v > 0 else None

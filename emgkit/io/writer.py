@@ -21,6 +21,7 @@ from emgkit._version import __version__
 from emgkit.errors import FormatError
 from emgkit.io import schema
 from emgkit.io.atomic import atomic_path
+from emgkit.io.clock import MEASURED_FS_ATTR, audit_trial_group
 from emgkit.model.montage import Montage
 from emgkit.model.session import Device, Events, Session, Source, Trial, check_subject
 from emgkit.model.tasks import Task
@@ -139,12 +140,20 @@ class TrialWriter:
         """Flush everything written so far to disk."""
         self.group.file.flush()
 
-    def close(self, completed: bool = True) -> None:
-        """Mark the trial complete (or not) and flush."""
+    def close(self, completed: bool = True, measured_fs_hz: float | None = None) -> None:
+        """Mark the trial complete (or not), store its measured rate, and flush.
+
+        The measured rate is taken from the trial's time stamps; ``measured_fs_hz`` is
+        stored instead when there are none to measure (a trial copied from elsewhere).
+        """
         if self.closed:
             return
         self.group.attrs["completed"] = bool(completed)
         self.group.attrs["n_samples"] = self.n_samples
+        audit = audit_trial_group(self.group)
+        measured = audit.measured_hz if audit is not None else measured_fs_hz
+        if measured is not None:
+            self.group.attrs[MEASURED_FS_ATTR] = float(measured)
         self.group.attrs["closed_utc"] = utc_now()
         self.closed = True
         self.flush()
@@ -282,7 +291,7 @@ class SessionWriter:
         )
         tw.append(trial.emg_uv, trial.accel_g, trial.package_num, trial.timestamps_s)
         tw.add_events(trial.events)
-        tw.close(trial.completed)
+        tw.close(trial.completed, trial.measured_fs_hz)
         return tw.id
 
     def close(self) -> None:

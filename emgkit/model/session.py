@@ -199,6 +199,9 @@ class Trial:
         The imported file, with its sha256.
     notes : str
         Free text.
+    measured_fs_hz : float, optional
+        The effective rate the trial's time stamps imply (see
+        :mod:`emgkit.core.timing`); None when unknown.
     """
 
     id: str
@@ -213,6 +216,16 @@ class Trial:
     completed: bool = True
     source: Source | None = None
     notes: str = ""
+    measured_fs_hz: float | None = None
+
+    @property
+    def clock_fs_hz(self) -> float:
+        """The rate that turns sample numbers into seconds: measured if known, else nominal.
+
+        Filters and spectra use the nominal ``fs_hz`` (the design the methods report);
+        event times, durations and time integrals use this one.
+        """
+        return self.measured_fs_hz or self.fs_hz
 
     @property
     def n_samples(self) -> int:
