@@ -13,7 +13,9 @@ from os import PathLike
 from pathlib import Path
 
 import h5py
+import numpy as np
 
+from emgkit.core.timing import clock_index, measure_rate
 from emgkit.errors import FormatError
 from emgkit.io.atomic import atomic_path
 from emgkit.io.reader import SessionFile
@@ -62,6 +64,7 @@ def import_files(
     subject: str | None = None,
     board: str | None = None,
     mains_hz: float | None = None,
+    allow_duplicate: bool = False,
 ) -> list[str]:
     """Add one trial per file to the session ``into`` (created if absent).
 
@@ -81,6 +84,9 @@ def import_files(
         Board of BrainFlow CSV files (their layout depends on it).
     mains_hz : float, optional
         Mains frequency to record in the device, when creating the session.
+    allow_duplicate : bool
+        Add a file whose sha256 is already in the session (or twice in ``paths``);
+        refused by default.
 
     Returns
     -------
@@ -96,14 +102,21 @@ def import_files(
     if not paths:
         raise FormatError("no input files given")
     recordings = [read_recording(p, board=board) for p in paths]
+    for rec in recordings:
+        _warn_clock(rec)
     exists = into.exists()
+    known: dict[str, str] = {}
     if exists:
         with SessionFile(into) as sf:
             _check_compatible(sf, montage, subject, recordings)
+            known = {i.source.sha256: f"trial {i.id}" for i in sf.trial_infos()
+                     if i.source is not None and i.source.sha256}
     elif subject is None:
         raise FormatError("the session does not exist yet: give --subject to create it", into)
     else:
         check_subject(subject)
+    if not allow_duplicate:
+        _refuse_duplicates(recordings, known, into)
     first = recordings[0]
     for rec in recordings[1:]:
         if rec.fs_hz != first.fs_hz or rec.board != first.board:
@@ -131,6 +144,28 @@ def import_files(
                 ids.append(tw.id)
                 log.info("imported %s as trial %s (%d samples)", rec.path, tw.id, emg.shape[0])
     return ids
+
+
+def _warn_clock(rec: Recording) -> None:
+    """Warn when a recording's time stamps imply a rate more than 0.2 % from its nominal one."""
+    if rec.timestamps_s is None:
+        return
+    gaps = rec.events.of_kind("gap")
+    index = clock_index(np.arange(rec.emg_uv.shape[0]), gaps.sample, gaps.value)
+    audit = measure_rate(rec.timestamps_s, rec.fs_hz, index)
+    if audit is not None and audit.exceeds_limit:
+        log.warning("%s: %s", rec.path, audit.describe())
+
+
+def _refuse_duplicates(recordings: list[Recording], known: dict[str, str], into: Path) -> None:
+    """Raise FormatError if a file is already in the session, or given twice."""
+    seen = dict(known)
+    for rec in recordings:
+        if rec.sha256 in seen:
+            raise FormatError(
+                f"this file is already in {into.name} as {seen[rec.sha256]} (same sha256 "
+                f"{rec.sha256[:12]}...); give --allow-duplicate to add it again", rec.path)
+        seen[rec.sha256] = f"an earlier argument ({rec.path})"
 
 
 def _check_compatible(sf: SessionFile, montage: Montage, subject: str | None,

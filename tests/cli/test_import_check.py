@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 
@@ -75,7 +76,7 @@ def test_import_adds_to_an_existing_session_without_touching_it(
         ("garbled", "line"),
         ("channel", "the montage's channel 9"),
         ("muscle", "unknown muscle 'hammy'"),
-        ("rate", "expected a positive number of Hz, found '0'"),
+        ("rate", "expected 1 to 100000 Hz, found '0'"),
         ("nosubject", "give --subject"),
         ("task", "Invalid task 'deadlift'"),
         ("mixed-rate", "differs from the session's 250 Hz"),
@@ -206,3 +207,87 @@ def test_check_prints_quality_flags_of_every_trial(tmp_path, datasets_dir, capsy
     assert quality.startswith("  t001  ")
     assert "biceps_femoris_left: railed" in quality
     assert "semitendinosus_left: railed" not in quality
+
+
+def _brainflow_cyton_file(path, fs_true_hz, n, rng):
+    """A Cyton recording written by BrainFlow's own DataFilter.write_file, time stamps at
+    ``fs_true_hz`` (the board's real clock) while the board's nominal rate is 250 Hz."""
+    from brainflow.data_filter import DataFilter
+
+    data = np.zeros((24, n))
+    data[0] = np.arange(n) % 256
+    data[1:9] = np.round(rng.normal(0, 20, (8, n)), 2)
+    data[22] = 1.7e9 + np.arange(n) / fs_true_hz + rng.uniform(0, 0.004, n)
+    DataFilter.write_file(data, str(path), "w")
+    return path
+
+
+def test_check_and_import_measure_the_rate_from_the_time_stamps(tmp_path, montage_toml, rng,
+                                                                  capsys, caplog):
+    src = _brainflow_cyton_file(tmp_path / "fast.csv", 251.2, 250 * 60, rng)
+    out = tmp_path / "s.h5"
+    assert main(["import", str(src), "--board", "cyton", "--montage", str(montage_toml),
+                 "--task", "hinge", "--subject", "S01", "--into", str(out)]) == 0
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(re.search(r"measured rate 251\.20\d Hz .*\+(4799|4800|4801) ppm", m)
+               for m in warned), warned
+    assert main(["check", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"timing: WARNING measured rate 251\.20\d Hz from the time stamps "
+                     r"\(nominal 250 Hz, \+(4799|4800|4801) ppm\)", text), text
+    s = read_session(out)
+    assert s.trials[0].measured_fs_hz == pytest.approx(251.2, rel=20e-6)
+    # times in the metrics follow the measured clock: 60 s of samples last 59.7 s
+    assert s.trials[0].n_samples / s.trials[0].clock_fs_hz == pytest.approx(15000 / 251.2)
+
+
+def test_check_says_when_there_are_no_time_stamps(tmp_path, capsys):
+    from emgkit.io.writer import SessionWriter, create_session
+    from emgkit.model.montage import Channel, Montage
+    from emgkit.model.session import Device
+    from emgkit.model.tasks import Task
+
+    p = tmp_path / "s.h5"
+    create_session(p, "S01", Device("cyton", 250.0),
+                   Montage("m", (Channel(1, "semitendinosus", "left"),)))
+    with SessionWriter(p) as sw:
+        tw = sw.begin_trial(Task("rest"))
+        tw.append(np.zeros((1000, 1), np.float32))
+        tw.close()
+    assert main(["check", str(p)]) == 0
+    assert "timing: no time stamps to measure the rate (nominal rate used)" in \
+        capsys.readouterr().out
+
+
+def test_the_same_file_twice_is_refused_unless_allowed(tmp_path, datasets_dir, montage_toml,
+                                                       capsys):
+    out = tmp_path / "s.h5"
+    args = ["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task", "mvc",
+            "--into", str(out)]
+    assert main([*args, "--subject", "S01"]) == 0
+    before = _digest(out)
+    capsys.readouterr()
+    assert main(args) == 2
+    line = _err_line(capsys)
+    assert "is already in s.h5 as trial t001 (same sha256" in line
+    assert "--allow-duplicate" in line and str(datasets_dir / V6) in line
+    assert _digest(out) == before
+    # given twice on one command line
+    assert main([*args[:2], str(datasets_dir / V6), *args[2:]]) == 2
+    assert "already in s.h5 as trial t001" in _err_line(capsys)
+    assert main([*args, "--allow-duplicate"]) == 0
+    assert len(read_session(out).trials) == 2
+
+
+def test_import_accepts_the_shipped_montage_names(tmp_path, datasets_dir, capsys):
+    out = tmp_path / "s.h5"
+    assert main(["import", str(datasets_dir / V6), "--montage", "cyton8-posterior-chain",
+                 "--task", "mvc", "--subject", "S01", "--into", str(out)]) == 0
+    assert read_session(out).montage.name == "cyton8-posterior-chain"
+    capsys.readouterr()
+    assert main(["import", str(datasets_dir / V6), "--montage", "cyton8-posterio",
+                 "--task", "mvc", "--subject", "S01", "--into", str(tmp_path / "t.h5")]) == 2
+    line = _err_line(capsys)
+    assert "no montage file or shipped montage named 'cyton8-posterio'" in line
+    assert "cyton8-posterior-chain, daisy16-bilateral, ganglion4-hamstrings" in line
+    assert not (tmp_path / "t.h5").exists()
