@@ -30,6 +30,24 @@ INDICES = (
     "abdominal_erector",
 )
 
+#: A ratio within this band counts as "about equal" (one definition, used by the
+#: report's sentences and by the viewer's low-back indicator).
+BALANCED_RATIO = (0.9, 1.1)
+
+#: Words for a hinge's low-back dominance below, within and above :data:`BALANCED_RATIO`.
+LOW_BACK_WORDS = ("hip-driven", "balanced", "back-driven")
+
+
+def ratio_band(x: float) -> int:
+    """Return -1, 0 or 1: a ratio below, within or above :data:`BALANCED_RATIO`."""
+    lo, hi = BALANCED_RATIO
+    return -1 if x < lo else 1 if x > hi else 0
+
+
+def low_back_word(dominance: float) -> str:
+    """Return how a hinge was driven by its low-back dominance: one of :data:`LOW_BACK_WORDS`."""
+    return LOW_BACK_WORDS[ratio_band(dominance) + 1]
+
 
 def _members(montage: Montage, side: str, part: str) -> list[int]:
     """Columns on ``side`` whose muscle is ``part`` or belongs to the group ``part``."""

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from emgkit.analysis.files import AnalysisRun
+from emgkit.analysis.indices import BALANCED_RATIO, low_back_word, ratio_band
 from emgkit.analysis.metrics import UNITS
 
 #: Unit label and metrics-table columns (mean, peak) by normalisation unit.
@@ -96,10 +97,10 @@ def p_phrase(p) -> str:
 
 
 def _compare_word(x: float) -> str:
-    """Say how a ratio compares with 1 (within 0.9-1.1 counts as about equal)."""
+    """Say how a ratio compares with 1 (within :data:`BALANCED_RATIO` counts as about equal)."""
     if not np.isfinite(x):
         return "could not be compared with"
-    return "more than" if x > 1.1 else "less than" if x < 0.9 else "about as much as"
+    return ("less than", "about as much as", "more than")[ratio_band(x) + 1]
 
 
 def report_unit(run: AnalysisRun) -> str:
@@ -314,11 +315,11 @@ def _index_sentences(run: AnalysisRun) -> list[str]:
     for (task, side), x in sorted(lb.items()):
         if task != "hinge":
             continue
-        kind = ("Hip-driven" if x < 0.9 else "Back-driven" if x > 1.1 else
-                "Balanced")
-        out.append(f"{kind} hinge ({side} side): low-back dominance {fmt(x, 2)} (erector "
-                   "spinae over the mean of gluteus maximus and hamstrings; below 0.9 the hips "
-                   "did more of the work, above 1.1 the low back).")
+        lo, hi = BALANCED_RATIO
+        out.append(f"{low_back_word(x).capitalize()} hinge ({side} side): low-back dominance "
+                   f"{fmt(x, 2)} (erector spinae over the mean of gluteus maximus and "
+                   f"hamstrings; below {lo:g} the hips did more of the work, above {hi:g} the "
+                   "low back).")
     return out
 
 
