@@ -11,6 +11,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from gui_writers import BOARDS as GUI_BOARDS
+from gui_writers import channel_names, java_double
 
 from emgkit.io.readers import FORMATS
 from emgkit.io.readers.base import Recording
@@ -49,15 +51,7 @@ def gui_text(rel: str) -> str:
 
 # --- the OpenBCI GUI v6 text format (DataWriterODF.pde) -------------------------------
 
-_V6_OTHER = {  # names the GUI gives the rows between accel and timestamp
-    8: ["Not Used", "Digital Channel 0 (D11)", "Digital Channel 1 (D12)",
-        "Digital Channel 2 (D13)", "Digital Channel 3 (D17)", "Not Used",
-        "Digital Channel 4 (D18)", "Analog Channel 0", "Analog Channel 1", "Analog Channel 2"],
-    16: ["Not Used", "Digital Channel 0 (D11)", "Digital Channel 1 (D12)",
-         "Digital Channel 2 (D13)", "Digital Channel 3 (D17)", "Not Used",
-         "Digital Channel 4 (D18)", "Analog Channel 0", "Analog Channel 1", "Analog Channel 2"],
-    4: ["Other", "Other", "Other", "Other", "Other"],
-}
+_V6_BOARD_OF_CHANNELS = {8: "cyton", 16: "cyton-daisy", 4: "ganglion"}
 
 
 def gui_v6_text(board_class: str, exg_uv: np.ndarray, fs_hz: float, counter: np.ndarray,
@@ -65,13 +59,14 @@ def gui_v6_text(board_class: str, exg_uv: np.ndarray, fs_hz: float, counter: np.
                 crlf: bool = True) -> str:
     """A file as the GUI's v6 writer makes it: header, column names, then one row a sample.
 
-    Values are written like Java's ``print(double)``; the timestamp in seconds, as
-    newer GUIs do (``1.7000000004E9``), the formatted time last.
+    Column names from :func:`gui_writers.channel_names` (the board with ``exg_uv``'s channel
+    count), values printed like Java's ``print(double)``: accel ``0.0, 0.5, -1.0``, other
+    rows 0, the timestamp in seconds (``1.7000000004E9``), the formatted time last. See
+    ``tests/io/gui_writers.py`` for every generation written exactly as the GUI does.
     """
     n, n_ch = exg_uv.shape
-    names = (["Sample Index"] + [f"EXG Channel {i}" for i in range(n_ch)]
-             + [f"Accel Channel {i}" for i in range(3)] + _V6_OTHER[n_ch]
-             + ["Timestamp", "Marker Channel"])
+    names = channel_names(GUI_BOARDS[_V6_BOARD_OF_CHANNELS[n_ch]], "v6", True)
+    n_other = len(names) - (1 + n_ch + 3 + 2)
     eol = "\r\n" if crlf else "\n"
     out = ["%OpenBCI Raw EXG Data", f"%Number of channels = {n_ch}",
            f"%Sample Rate = {fs_hz:g} Hz", f"%Board = OpenBCI_GUI${board_class}",
@@ -80,18 +75,10 @@ def gui_v6_text(board_class: str, exg_uv: np.ndarray, fs_hz: float, counter: np.
     for i in range(n):
         t = t0_s + i / fs_hz
         vals = ([float(counter[i])] + [float(v) for v in exg_uv[i]] + [0.0, 0.5, -1.0]
-                + [0.0] * len(_V6_OTHER[n_ch]) + [t, float(marker[i])])
+                + [0.0] * n_other + [t, float(marker[i])])
         stamp = datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-        out.append("".join(_java(v) + ", " for v in vals) + stamp)
+        out.append("".join(java_double(v) + ", " for v in vals) + stamp)
     return eol.join(out) + eol
-
-
-def _java(v: float) -> str:
-    """Java's Double.toString for the values used here (E notation from 1e7)."""
-    if abs(v) >= 1e7:
-        m, e = f"{v:.10E}".split("E")
-        return f"{m.rstrip('0').rstrip('.') if '.' in m else m}E{int(e)}"
-    return repr(float(v))
 
 
 @pytest.fixture
