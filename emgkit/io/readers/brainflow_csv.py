@@ -111,13 +111,43 @@ def brainflow_layout(board: str) -> BrainFlowLayout:
     )
 
 
+#: Complete lines of a file's head that :func:`is_brainflow_csv` checks.
+_DETECT_LINES = 8
+
+
 def is_brainflow_csv(head: bytes) -> bool:
-    """Whether a file's first line is tab-separated numbers, as ``write_file`` writes."""
-    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    """Whether a file's head looks like BrainFlow's ``write_file`` output.
+
+    Every complete line of the head (up to :data:`_DETECT_LINES`) must be tab-separated
+    numbers, all with the column count of a board in :data:`BRAINFLOW_LAYOUTS`, and that
+    board's packet-counter column must be integral 0-255. A generic table of numbers
+    (e.g. the 8 tab-separated columns of a Delsys export) is therefore not taken for one.
+    """
+    lines = head.split(b"\n")
+    if len(lines) > 1:  # the last piece may be cut off by the head's size
+        lines = lines[:-1]
+    lines = [ln.rstrip(b"\r") for ln in lines if ln.strip()][:_DETECT_LINES]
     try:
-        return bool(_ROW.match(line.decode("ascii")))
+        rows = [ln.decode("ascii") for ln in lines]
     except UnicodeDecodeError:
         return False
+    if not rows or not all(_ROW.match(r) for r in rows):
+        return False
+    n_fields = {r.count("\t") + 1 for r in rows}
+    if len(n_fields) != 1:
+        return False
+    n = n_fields.pop()
+    counters = {lay.package_num for lay in BRAINFLOW_LAYOUTS.values() if lay.n_rows == n}
+    return any(all(_is_counter(r.split("\t")[c]) for r in rows) for c in counters)
+
+
+def _is_counter(field: str) -> bool:
+    """Whether a field is an integral packet counter 0-255 (``write_file`` prints ``%f``)."""
+    try:
+        v = float(field)
+    except ValueError:
+        return False
+    return 0 <= v <= 255 and v == int(v)
 
 
 def read_brainflow_csv(path: str | PathLike, board: str | None) -> Recording:
