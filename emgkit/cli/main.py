@@ -1,7 +1,9 @@
 """Entry point of the ``emgkit`` command.
 
-Exit codes: 0 success; 2 bad input (usage, unreadable or invalid file, impossible
-parameters) with one line on stderr; 1 an internal error; 130 interrupted.
+Exit codes: 0 success (also when the reader of a pipe closes it early); 2 bad input
+(usage, unreadable or invalid file, impossible parameters, a missing optional extra)
+with one line on stderr; 1 an internal error; 130 interrupted. Warnings are one plain
+line each (``emgkit CMD: warning: ...``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 
 from emgkit._version import __version__
 from emgkit.cli import (
@@ -71,21 +74,61 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=level, format="emgkit: %(levelname)s: %(message)s")
     prog = f"emgkit {args.command}"
     try:
-        return int(args._run(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _plain_warning(prog)
+            rc = int(args._run(args) or 0)
+            sys.stdout.flush()  # a closed pipe is found here, not at exit
+        return rc
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) has all it wanted: end quietly, as `cat` does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except EmgkitError as e:
         sys.stderr.write(f"{prog}: error: {_one_line(str(e))}\n")
+        return 2
+    except ModuleNotFoundError as e:
+        extra = _extra_for(e.name)
+        if extra is None:
+            return _internal_error(prog, args, e)
+        sys.stderr.write(f"{prog}: error: this command needs {e.name.split('.')[0]}, which is "
+                         f"not installed: pip install 'emgkit[{extra}]'\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
         return 130
     except Exception as e:  # an internal error: a bug, not bad input
-        if args.debug or os.environ.get("EMGKIT_DEBUG"):
-            traceback.print_exc()
-        sys.stderr.write(
-            f"{prog}: internal error: {type(e).__name__}: {_one_line(str(e))} "
-            "(please report it; --debug shows the traceback)\n"
-        )
-        return 1
+        return _internal_error(prog, args, e)
+
+
+def _internal_error(prog: str, args: argparse.Namespace, e: BaseException) -> int:
+    """Say an internal error in one line (the traceback with --debug) and return 1."""
+    if args.debug or os.environ.get("EMGKIT_DEBUG"):
+        traceback.print_exception(e)
+    sys.stderr.write(
+        f"{prog}: internal error: {type(e).__name__}: {_one_line(str(e))} "
+        "(please report it; --debug shows the traceback)\n"
+    )
+    return 1
+
+
+#: Optional packages and the extra that installs each (pyproject.toml).
+EXTRAS = {"brainflow": "acquisition", "pyqtgraph": "viewer", "PySide6": "viewer",
+          "matplotlib": "report", "dask": "cluster", "distributed": "cluster",
+          "mne": "mne", "pyarrow": "all"}
+
+
+def _extra_for(module: str | None) -> str | None:
+    """Return the extra that installs ``module``, or None if it is not an optional one."""
+    return EXTRAS.get((module or "").split(".")[0])
+
+
+def _plain_warning(prog: str):
+    """Return a ``warnings.showwarning`` that prints one plain line, without source lines."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(f"{prog}: warning: {_one_line(str(message))}\n")
+
+    return show
 
 
 def _one_line(text: str) -> str:
