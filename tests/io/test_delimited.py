@@ -44,8 +44,8 @@ TABLES = {
                      dict(columns="1,2,3,4,5,6,7,8", fs_hz=1000.0, unit="counts",
                           scale_uv_per_count=1.0), dict(delimiter="\t"), 1.0),
     "biosppy": ("biosppy/emg_1.txt",
-                dict(columns="1", fs_hz=1000.0, unit="counts", scale_uv_per_count=0.7985),
-                dict(comments="#"), 0.7985),
+                dict(columns="1", fs_hz=1000.0, unit="counts", scale_uv_per_count=0.8057),
+                dict(comments="#"), 0.8057),
 }
 
 
@@ -78,7 +78,7 @@ def test_dataset_labels_and_counts_scale(rh):
 
     assert read("santuz").channel_labels == ("BF", "VL", "TA")
     rec = read("biosppy")
-    assert rec.channel_labels == ("",) and rec.uv_per_count == 0.7985  # '#' lines: no header
+    assert rec.channel_labels == ("",) and rec.uv_per_count == 0.8057  # '#' lines: no header
     assert read("uci-lower-N").emg_uv.shape == (15300, 4)  # the last row, empty cells, dropped
 
 
