@@ -1,18 +1,27 @@
 """Add one trial per recording file to a session file (created if absent).
 
-The format is detected from the file's content: OpenBCI GUI text (v6, v5 and older,
-Cyton, Cyton+Daisy and Ganglion), BrainFlow CSV (name the board with --board), EDF and
-BDF. The session is written atomically: if any file fails, nothing is added.
+The format is detected from the file's content: OpenBCI GUI text (every generation,
+Cyton, Cyton+Daisy and Ganglion), Cyton SD-card files, BrainFlow CSV (name the board
+with --board), EDF and BDF. Another system's table (CSV, TSV, TXT) is read with the
+columns, rate and unit you give (--columns, --fs-hz or --time-column, --unit, or a
+--layout TOML; docs/import-tables.md). The session is written atomically: if any file
+fails, nothing is added.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from emgkit.errors import ConfigError
 from emgkit.model.boards import BOARDS
 
 NAME = "import"
-HELP = "add recordings (OpenBCI GUI text, BrainFlow CSV, EDF/BDF) to a session file"
+HELP = ("add recordings (OpenBCI GUI text, Cyton SD card, BrainFlow CSV, EDF/BDF, other "
+        "systems' tables) to a session file")
+
+#: Options that describe a delimited table (they need --columns or --layout).
+TABLE_OPTIONS = ("time_column", "time_unit", "unit", "scale_uv_per_count", "delimiter",
+                 "decimal", "skip_rows")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -28,12 +37,62 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load-kg", type=float, metavar="KG", help="external load in kg")
     p.add_argument("--subject", help="pseudonymous subject id (required for a new session)")
     p.add_argument("--board", choices=sorted(BOARDS),
-                   help="board of BrainFlow CSV files (their column layout depends on it)")
+                   help="board of BrainFlow CSV files (their column layout depends on it); "
+                   "for SD-card files cyton or cyton-daisy (detected if not given)")
     p.add_argument("--mains-hz", type=float, choices=(50.0, 60.0),
                    help="mains frequency to record when creating the session")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="add a file even if the same file (by sha256) is in the session already")
     p.add_argument("--into", required=True, metavar="SESSION.h5", help="session file")
+    sd = p.add_argument_group("Cyton SD-card files")
+    sd.add_argument("--fs-hz", type=float, metavar="HZ",
+                    help="sampling rate; SD files: default the file's footer, else 250 Hz; "
+                    "tables: the rate of the rows")
+    sd.add_argument("--gain", type=float, metavar="G",
+                    help="ADS1299 gain the channels were set to (1, 2, 4, 6, 8, 12, 24; "
+                    "default 24)")
+    t = p.add_argument_group("other systems' tables (docs/import-tables.md)")
+    t.add_argument("--columns", metavar="COLS",
+                   help="EMG columns, in board-input order: header names (BF,VL,TA), column "
+                   "numbers (2,3,4) or input=column pairs (1=BF,2=VL)")
+    t.add_argument("--layout", metavar="L.toml",
+                   help="a table layout TOML (columns, rate, unit...); options override it")
+    t.add_argument("--time-column", metavar="COL",
+                   help="a column of time stamps to measure the rate from (instead of --fs-hz)")
+    t.add_argument("--time-unit", choices=("s", "ms"), help="unit of --time-column (default s)")
+    t.add_argument("--unit", choices=("uV", "mV", "V", "counts"),
+                   help="unit of the EMG columns (required for a table)")
+    t.add_argument("--scale-uv-per-count", type=float, metavar="S",
+                   help="microvolts per count, with --unit counts")
+    t.add_argument("--delimiter", help="field separator: ',', ';', tab or whitespace "
+                   "(default: detected)")
+    t.add_argument("--decimal", choices=(".", ","), help="decimal mark (default '.')")
+    t.add_argument("--skip-rows", type=int, metavar="N", help="lines to skip at the top")
+
+
+def table_layout(args: argparse.Namespace):
+    """Return the table layout the options describe, or None when they describe none.
+
+    Raises
+    ------
+    ConfigError
+        If table options are given without ``--columns`` or ``--layout``.
+    """
+    from emgkit.io.readers import layout_from_options
+
+    if args.columns is None and args.layout is None:
+        given = [f"--{n.replace('_', '-')}" for n in TABLE_OPTIONS
+                 if getattr(args, n) is not None]
+        if given:
+            raise ConfigError(f"{', '.join(given)} describe a table: give --columns (or "
+                              "--layout) with them")
+        return None
+    return layout_from_options(
+        args.columns, fs_hz=args.fs_hz, time_column=args.time_column, unit=args.unit,
+        scale_uv_per_count=args.scale_uv_per_count, delimiter=args.delimiter,
+        decimal=args.decimal, skip_rows=args.skip_rows, time_unit=args.time_unit,
+        layout_path=args.layout,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,9 +104,12 @@ def run(args: argparse.Namespace) -> int:
 
     montage = load_montage(find_setup(args.montage, "montage"))
     task = parse_task(args.task, args.target, args.variant, args.load_kg)
+    layout = table_layout(args)
     ids = import_files(args.files, montage, task, args.into, subject=args.subject,
                        board=args.board, mains_hz=args.mains_hz,
-                       allow_duplicate=args.allow_duplicate)
+                       allow_duplicate=args.allow_duplicate,
+                       fs_hz=None if layout is not None else args.fs_hz, gain=args.gain,
+                       layout=layout)
     for path, tid in zip(args.files, ids):
         print(f"{args.into}: trial {tid} <- {path}")
     return 0

@@ -19,7 +19,7 @@ from emgkit.core.timing import clock_index, measure_rate
 from emgkit.errors import FormatError
 from emgkit.io.atomic import atomic_path
 from emgkit.io.reader import SessionFile
-from emgkit.io.readers import read_recording
+from emgkit.io.readers import TableLayout, read_recording
 from emgkit.io.readers.base import Recording
 from emgkit.io.writer import SessionWriter, init_session_file
 from emgkit.model.montage import Montage
@@ -65,6 +65,10 @@ def import_files(
     board: str | None = None,
     mains_hz: float | None = None,
     allow_duplicate: bool = False,
+    *,
+    fs_hz: float | None = None,
+    gain: float | None = None,
+    layout: TableLayout | None = None,
 ) -> list[str]:
     """Add one trial per file to the session ``into`` (created if absent).
 
@@ -81,12 +85,17 @@ def import_files(
     subject : str, optional
         Subject id; required when the session is created, checked otherwise.
     board : str, optional
-        Board of BrainFlow CSV files (their layout depends on it).
+        Board of BrainFlow CSV files (their layout depends on it), or of SD-card files.
     mains_hz : float, optional
         Mains frequency to record in the device, when creating the session.
     allow_duplicate : bool
         Add a file whose sha256 is already in the session (or twice in ``paths``);
         refused by default.
+    fs_hz, gain : float, optional
+        Cyton SD-card files: the sampling rate and ADS1299 gain (see
+        :func:`~emgkit.io.readers.read_recording`).
+    layout : TableLayout, optional
+        Read the files as delimited-text tables with this column mapping.
 
     Returns
     -------
@@ -101,7 +110,8 @@ def import_files(
     into = Path(into)
     if not paths:
         raise FormatError("no input files given")
-    recordings = [read_recording(p, board=board) for p in paths]
+    recordings = [read_recording(p, board=board, fs_hz=fs_hz, gain=gain, layout=layout)
+                  for p in paths]
     for rec in recordings:
         _warn_clock(rec)
     exists = into.exists()

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from gui_writers import BOARDS as GUI_BOARDS
 from gui_writers import channel_names, java_double
+from sd_writer import record
 
 from emgkit.io.readers import FORMATS
 from emgkit.io.readers.base import Recording
@@ -167,6 +168,10 @@ def synthetic_files(tmp_path_factory) -> dict[str, tuple[Path, str | None]]:
     out["edf"] = (write_edf(d / "a.edf", [(x, 500, "EMG1", "uV"), (x / 1e3, 500, "EMG2", "mV")],
                             annotations=[(0.5, "go")]), None)
     out["bdf"] = (write_edf(d / "a.bdf", [(x, 500, "EMG1", "uV")], bdf=True), None)
+    for name, n_ch in (("sd-cyton", 8), ("sd-daisy", 16)):
+        p = d / f"OBCI_{n_ch}.TXT"
+        p.write_bytes(record(n, n_ch=n_ch, seed=n_ch)[0].file())
+        out[name] = (p, None)
     gz = d / "daisy-v6.txt.gz"
     gz.write_bytes(gzip.compress(out["daisy-v6"][0].read_bytes(), mtime=0))
     out["daisy-v6-gz"] = (gz, None)
@@ -174,7 +179,7 @@ def synthetic_files(tmp_path_factory) -> dict[str, tuple[Path, str | None]]:
 
 
 SYNTHETIC_IDS = ("daisy-v6", "wifi-v6", "ganglion-v6", "brainflow-cyton", "brainflow-daisy",
-                 "edf", "bdf", "daisy-v6-gz")
+                 "edf", "bdf", "daisy-v6-gz", "sd-cyton", "sd-daisy")
 
 
 def pytest_generate_tests(metafunc):

@@ -14,12 +14,15 @@ from emgkit.io.readers import (
     read_edf,
     read_openbci_txt,
     read_recording,
+    read_sdcard,
 )
 
 
 def _specific(path, board, fmt):
     if fmt.startswith("openbci-gui"):
         return read_openbci_txt(path)
+    if fmt == "openbci-sd":
+        return read_sdcard(path, board)
     if fmt == "brainflow-csv":
         return read_brainflow_csv(path, board)
     return read_edf(path)

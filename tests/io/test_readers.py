@@ -258,7 +258,9 @@ def test_missing_file(tmp_path):
 def test_unknown_format_message(rh, tmp_path):
     p = rh.dataset("biosppy/emg_1.txt")
     with pytest.raises(FormatError, match=r"unknown format: expected an OpenBCI GUI text file, "
-                       r"a BrainFlow CSV \(give --board\) or EDF/BDF, found text starting"):
+                       r"a Cyton SD-card file, a BrainFlow CSV \(give --board\) or EDF/BDF, "
+                       r"found text starting .*; for another system's table give --columns "
+                       r"and --fs-hz \(docs/import-tables.md\)"):
         read_recording(p)
     with pytest.raises(FormatError, match="unknown format"):
         read_recording(rh.dataset("santuz_gait/ID0012_TW_01_emg.csv"))
@@ -279,7 +281,7 @@ def test_gzip_and_plain_give_same_data_different_sha(rh, tmp_path):
 
 def test_formats_listed():
     assert set(FORMATS) == {"openbci-gui-v6", "openbci-gui-v5", "openbci-gui-legacy",
-                            "brainflow-csv", "edf", "bdf"}
+                            "openbci-sd", "brainflow-csv", "edf", "bdf", "delimited"}
 
 
 # --- BrainFlow CSV -----------------------------------------------------------------------

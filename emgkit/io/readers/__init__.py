@@ -2,9 +2,11 @@
 
 The format is told from the content, not the name: gzip data (``.gz``) is
 decompressed first, then the first bytes decide -- ``%OpenBCI`` is an OpenBCI GUI
-text file, ``0`` + 7 spaces an EDF, ``0xFF BIOSEMI`` a BDF, a line of tab-separated
-numbers a BrainFlow ``write_file`` CSV (which needs ``board``). The sha256 recorded is
-that of the file as given. See ``docs/formats.md``.
+text file, ``0`` + 7 spaces an EDF, ``0xFF BIOSEMI`` a BDF, lines of hex counts a
+Cyton SD-card file, a line of tab-separated numbers with a board's column count a
+BrainFlow ``write_file`` CSV (which needs ``board``). Any other delimited table is
+read with a user's :class:`TableLayout` (``docs/import-tables.md``). The sha256
+recorded is that of the file as given. See ``docs/formats.md``.
 """
 
 from __future__ import annotations
@@ -12,31 +14,41 @@ from __future__ import annotations
 from os import PathLike
 
 from emgkit.errors import FormatError
-from emgkit.io.readers import brainflow_csv, edf, openbci_txt
-from emgkit.io.readers._common import UTF8_BOM, load_bytes
+from emgkit.io.readers import brainflow_csv, delimited, edf, openbci_txt, sdcard
+from emgkit.io.readers._common import UTF8_BOM, load_bytes, read_head
 from emgkit.io.readers.base import Recording
 from emgkit.io.readers.brainflow_csv import read_brainflow_csv
+from emgkit.io.readers.delimited import read_delimited
+from emgkit.io.readers.delimited_layout import TableLayout, layout_from_options, layout_from_toml
 from emgkit.io.readers.edf import read_edf
 from emgkit.io.readers.openbci_txt import read_openbci_txt
+from emgkit.io.readers.sdcard import read_sdcard
 
 #: Every format a reader can return in :attr:`Recording.format`.
-FORMATS: tuple[str, ...] = (*openbci_txt.FORMATS, brainflow_csv.FORMAT, *edf.FORMATS)
+FORMATS: tuple[str, ...] = (*openbci_txt.FORMATS, sdcard.FORMAT, brainflow_csv.FORMAT,
+                            *edf.FORMATS, delimited.FORMAT)
 
 __all__ = [
     "FORMATS",
     "Recording",
+    "TableLayout",
     "detect_format",
+    "layout_from_options",
+    "layout_from_toml",
     "read_brainflow_csv",
+    "read_delimited",
     "read_edf",
     "read_openbci_txt",
     "read_recording",
+    "read_sdcard",
 ]
 
 
 def detect_format(data: bytes) -> str | None:
     """Return the format of a file's (decompressed) content, or None if unknown.
 
-    The result is ``"openbci-txt"``, ``"brainflow-csv"``, ``"edf"`` or ``"bdf"``.
+    The result is ``"openbci-txt"``, ``"openbci-sd"``, ``"brainflow-csv"``, ``"edf"``
+    or ``"bdf"``. Delimited tables are never detected: they need a layout.
     """
     head = data[:4096]
     text_head = head.removeprefix(UTF8_BOM)
@@ -45,22 +57,40 @@ def detect_format(data: bytes) -> str | None:
     kind = edf.edf_kind(head)
     if kind is not None:
         return kind
+    if sdcard.is_sdcard(text_head):
+        return sdcard.FORMAT
     if brainflow_csv.is_brainflow_csv(text_head):
         return brainflow_csv.FORMAT
     return None
 
 
-def read_recording(path: str | PathLike, board: str | None = None) -> Recording:
+def read_recording(
+    path: str | PathLike,
+    board: str | None = None,
+    *,
+    fs_hz: float | None = None,
+    gain: float | None = None,
+    layout: TableLayout | None = None,
+) -> Recording:
     """Read any supported recording file, detecting its format from the content.
 
     Parameters
     ----------
     path : str or os.PathLike
-        An OpenBCI GUI ``OpenBCI-RAW-*.txt`` file (v6, v5 or pre-v5), a BrainFlow
-        ``write_file`` CSV, or an EDF/BDF file; any of them may be gzip-compressed.
+        An OpenBCI GUI ``OpenBCI-RAW-*.txt`` file (every generation), a Cyton SD-card
+        file (``OBCI_xx.TXT``), a BrainFlow ``write_file`` CSV, or an EDF/BDF file; any
+        of them may be gzip-compressed. With ``layout``, any delimited-text table.
     board : str, optional
         The board a BrainFlow CSV was recorded from (required for that format, which
-        does not name it; ignored for the others).
+        does not name it); for SD-card files, ``cyton`` or ``cyton-daisy`` (detected
+        if None); ignored for the others.
+    fs_hz : float, optional
+        SD-card files: the sampling rate (default: the file's footer, else 250 Hz).
+    gain : float, optional
+        SD-card files: the ADS1299 gain the channels were set to (default 24).
+    layout : TableLayout, optional
+        Read the file as a delimited-text table with this column mapping
+        (:mod:`emgkit.io.readers.delimited`); no format detection then.
 
     Returns
     -------
@@ -73,6 +103,13 @@ def read_recording(path: str | PathLike, board: str | None = None) -> Recording:
     FormatError
         If the file is missing, of an unknown format, or malformed.
     """
+    if layout is not None:
+        return read_delimited(path, layout)
+    head = read_head(path)
+    if sdcard.is_sdcard(head.removeprefix(UTF8_BOM)) and not openbci_txt.is_openbci_txt(
+            head.removeprefix(UTF8_BOM)):
+        # before loading: an SD file is preallocated, mostly erased space
+        return read_sdcard(path, board=board, fs_hz=fs_hz, gain=gain)
     data, sha = load_bytes(path)
     kind = detect_format(data)
     if kind == "openbci-txt":
@@ -81,8 +118,10 @@ def read_recording(path: str | PathLike, board: str | None = None) -> Recording:
         return edf.parse_edf(data, path, sha)
     if kind == brainflow_csv.FORMAT:
         return brainflow_csv.parse_brainflow_csv(data, path, sha, board)
-    raise FormatError("unknown format: expected an OpenBCI GUI text file, a BrainFlow CSV "
-                      f"(give --board) or EDF/BDF, found {_describe(data)}", path)
+    raise FormatError("unknown format: expected an OpenBCI GUI text file, a Cyton SD-card "
+                      "file, a BrainFlow CSV (give --board) or EDF/BDF, found "
+                      f"{_describe(data)}; for another system's table give --columns and "
+                      "--fs-hz (docs/import-tables.md)", path)
 
 
 def _describe(data: bytes) -> str:

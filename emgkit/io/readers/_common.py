@@ -65,6 +65,31 @@ def load_bytes(path: str | PathLike) -> tuple[bytes, str]:
     return raw, sha
 
 
+def read_head(path: str | PathLike, n_bytes: int = 4096) -> bytes:
+    """Return the first ``n_bytes`` of a file's content (decompressed if it is gzip data).
+
+    Only what is needed is read, so the format of a file of any size is told cheaply.
+    A missing, unreadable or corrupt file gives its one-line FormatError.
+    """
+    p = Path(path)
+    if not p.is_file():
+        what = "a directory" if p.is_dir() else "nothing"
+        raise FormatError(f"file not found: expected a recording file, found {what}", path)
+    try:
+        with p.open("rb") as f:
+            head = f.read(n_bytes)
+        if head[:2] != GZIP_MAGIC:
+            return head
+        with gzip.open(p, "rb") as g:
+            return g.read(n_bytes)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise FormatError(
+            f"corrupt gzip data: expected a complete gzip stream, found an error ({e})", path
+        ) from None
+    except OSError as e:
+        raise FormatError(f"cannot read the file: {e.strerror or e}", path) from None
+
+
 def decode_text(data: bytes, path: str | PathLike) -> str:
     """Decode a text recording (UTF-8, else Latin-1; a BOM dropped) or raise FormatError."""
     if b"\x00" in data:
