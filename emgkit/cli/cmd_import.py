@@ -44,13 +44,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-duplicate", action="store_true",
                    help="add a file even if the same file (by sha256) is in the session already")
     p.add_argument("--into", required=True, metavar="SESSION.h5", help="session file")
-    sd = p.add_argument_group("Cyton SD-card files")
+    sd = p.add_argument_group("files that do not state their rate or gain (SD cards, tables)")
     sd.add_argument("--fs-hz", type=float, metavar="HZ",
-                    help="sampling rate; SD files: default the file's footer, else 250 Hz; "
-                    "tables: the rate of the rows")
+                    help="sampling rate: Cyton SD-card files (default: the file's footer, else "
+                    "250 Hz) and tables (or give --time-column)")
     sd.add_argument("--gain", type=float, metavar="G",
-                    help="ADS1299 gain the channels were set to (1, 2, 4, 6, 8, 12, 24; "
-                    "default 24)")
+                    help="SD-card files: the ADS1299 gain the channels were set to (1, 2, 4, "
+                    "6, 8, 12, 24; default 24)")
     t = p.add_argument_group("other systems' tables (docs/import-tables.md)")
     t.add_argument("--columns", metavar="COLS",
                    help="EMG columns, in board-input order: header names (BF,VL,TA), column "
