@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import traceback
 import warnings
@@ -86,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     except EmgkitError as e:
         sys.stderr.write(f"{prog}: error: {_one_line(str(e))}\n")
         return 2
-    except ModuleNotFoundError as e:
-        extra = _extra_for(e.name)
+    except ImportError as e:
+        module = _missing_module(e)
+        extra = _extra_for(module)
         if extra is None:
             return _internal_error(prog, args, e)
-        sys.stderr.write(f"{prog}: error: this command needs {e.name.split('.')[0]}, which is "
-                         f"not installed: pip install 'emgkit[{extra}]'\n")
+        sys.stderr.write(f"{prog}: error: this command needs {module}, which is not installed "
+                         f"(or does not import here): pip install 'emgkit[{extra}]'\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
@@ -115,6 +117,12 @@ def _internal_error(prog: str, args: argparse.Namespace, e: BaseException) -> in
 EXTRAS = {"brainflow": "acquisition", "pyqtgraph": "viewer", "PySide6": "viewer",
           "matplotlib": "report", "dask": "cluster", "distributed": "cluster",
           "mne": "mne", "pyarrow": "all"}
+
+
+def _missing_module(e: ImportError) -> str:
+    """Return the package an ImportError says is missing (pandas' optional ones too)."""
+    m = re.search(r"[Mm]issing optional dependency '([\w.]+)'", str(e))
+    return (m.group(1) if m else e.name or "").split(".")[0]
 
 
 def _extra_for(module: str | None) -> str | None:

@@ -85,3 +85,15 @@ def test_library_warnings_reach_the_user_as_one_plain_line(monkeypatch, capsys):
         assert main(["check", "x.h5"]) == 0
     err = capsys.readouterr().err
     assert err == "emgkit check: warning: sampled at 250 Hz: below the 1 kHz that sEMG needs\n"
+
+
+def test_pandas_missing_optional_dependency_names_the_extra(monkeypatch, capsys):
+    def run(args):
+        raise ImportError("Unable to find a usable engine; tried using: 'pyarrow', "
+                          "'fastparquet'. Missing optional dependency 'pyarrow'.")
+
+    monkeypatch.setattr(cli_main.cmd_check, "run", run)
+    assert main(["check", "x.h5"]) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("this command needs pyarrow, which is not installed (or does not "
+                        "import here): pip install 'emgkit[all]'\n")
