@@ -9,16 +9,18 @@ Conditions are the non-MVC, non-rest trials grouped by task, by (task, variant) 
 
 Each is made at two levels:
 
-- ``reps``: within a session, repetitions of condition A paired with those of
-  condition B **by order** (the k-th repetition of A with the k-th of B; the surplus
-  of the longer series is left out). Repetitions of different trials are not
-  naturally paired: the pairing by order is a convention, stated in the ``pairing``
-  column;
-- ``subjects``: across sessions, each subject's mean over repetitions, paired by
-  subject (when at least two subjects have both conditions).
+- ``reps``: per subject, the repetitions of condition A against those of condition B,
+  pooled over every session of the subject (the ``session`` column names them, joined
+  by ``; ``). Repetitions of one person are independent observations, not pairs: the
+  test is Welch's (:func:`emgkit.analysis.twosample.welch_compare`), any numbers of
+  repetitions, and the inference is about this one subject (stated in ``pairing``);
+- ``subjects``: when at least two subjects are given, each subject's mean over its
+  repetitions (all its sessions), paired by subject
+  (:func:`emgkit.analysis.twosample.subject_compare`).
 
-The statistics are :func:`emgkit.analysis.stats.paired_compare`; Holm's correction is
-applied across the channels of one comparison, and separately across its indices.
+Holm's correction is applied across the channels of one comparison, and separately
+across its indices. ``mean_a``, ``sd_a`` and ``n_a`` are those of the values tested, so
+``diff`` is ``mean_a - mean_b`` at the ``reps`` level whatever the repetition counts.
 """
 
 from __future__ import annotations
@@ -30,10 +32,16 @@ import numpy as np
 
 from emgkit.analysis.indices import side_indices
 from emgkit.analysis.metrics import NOT_DYNAMIC, SessionMetrics, TrialMetrics
-from emgkit.analysis.stats import holm, paired_compare
+from emgkit.analysis.stats import holm
+from emgkit.analysis.twosample import subject_compare, welch_compare
 
-PAIR_BY_ORDER = "repetitions paired by order within the session"
+#: ``pairing`` of the ``reps`` level: nothing is paired.
+INDEPENDENT_REPS = ("repetitions as independent samples of one subject, pooled over its "
+                    "sessions (single-subject inference)")
 PAIR_BY_SUBJECT = "subject means paired by subject"
+#: Result fields copied into every record.
+RESULT_FIELDS = ("n", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "hedges_g", "test",
+                 "normality_p", "statistic", "p", "n_a", "n_b", "sd_a", "sd_b")
 
 Selector = Callable[[TrialMetrics], bool]
 
@@ -91,9 +99,10 @@ def _values(sm: SessionMetrics, select: Selector) -> dict[tuple[str, str, str, s
 
 def _rows(level: str, subject: str, session: str, kind: str, a: str, b: str, pairing: str,
           va: dict, vb: dict, unit: str, alpha: float) -> list[dict]:
+    test = welch_compare if level == "reps" else subject_compare
     rows = []
     for key in (k for k in va if k in vb):
-        res = paired_compare(va[key][: len(vb[key])], vb[key][: len(va[key])], alpha)
+        res = test(va[key], vb[key], alpha)
         what, name, muscle, side = key
         rows.append({
             "level": level, "subject": subject, "session": session, "comparison": kind,
@@ -101,9 +110,7 @@ def _rows(level: str, subject: str, session: str, kind: str, a: str, b: str, pai
             "measure": f"mean_{unit}" if what == "muscle" else name,
             "channel": name if what == "muscle" else "", "muscle": muscle, "side": side,
             "index_name": name if what == "index" else "",
-            **{f: getattr(res, f) for f in ("n", "mean_a", "mean_b", "diff", "ci_low",
-                                            "ci_high", "hedges_g", "test", "normality_p",
-                                            "statistic", "p")},
+            **{f: getattr(res, f) for f in RESULT_FIELDS},
             "pairing": pairing,
         })
     for what in ("muscle", "index"):
@@ -132,27 +139,25 @@ def compare(metrics: Sequence[SessionMetrics], alpha: float = 0.05) -> list[dict
     rows: list[dict] = []
     units = {sm.unit for sm in metrics}
     unit = units.pop() if len(units) == 1 else "mixed"
-    conds = _conditions(metrics)
-    for kind, a, b, sa, sb in conds:
-        for sm in metrics:
-            va, vb = _values(sm, sa), _values(sm, sb)
-            rows += _rows("reps", sm.session.subject, sm.name, kind, a, b, PAIR_BY_ORDER,
-                          va, vb, sm.unit, alpha)
-    subjects = sorted({sm.session.subject for sm in metrics})
-    if len(subjects) >= 2 and unit != "mixed":
-        for kind, a, b, sa, sb in conds:
-            per = {}
-            for subj in subjects:
-                mine = [sm for sm in metrics if sm.session.subject == subj]
-                va = _merge([_values(sm, sa) for sm in mine])
-                vb = _merge([_values(sm, sb) for sm in mine])
-                per[subj] = ({k: np.nanmean(v) for k, v in va.items()},
-                             {k: np.nanmean(v) for k, v in vb.items()})
-            keys = sorted({k for pa, pb in per.values() for k in pa if k in pb})
-            va = {k: np.array([per[s][0].get(k, np.nan) for s in subjects]) for k in keys}
-            vb = {k: np.array([per[s][1].get(k, np.nan) for s in subjects]) for k in keys}
-            rows += _rows("subjects", "all", "", kind, a, b, PAIR_BY_SUBJECT, va, vb, unit,
-                          alpha)
+    subjects = list(dict.fromkeys(sm.session.subject for sm in metrics))
+    for kind, a, b, sa, sb in _conditions(metrics):
+        per = {}
+        for subj in subjects:
+            mine = [sm for sm in metrics if sm.session.subject == subj]
+            parts = [(sm.name, _values(sm, sa), _values(sm, sb)) for sm in mine]
+            va = _merge([p[1] for p in parts])
+            vb = _merge([p[2] for p in parts])
+            used = "; ".join(name for name, pa, pb in parts if pa or pb)
+            rows += _rows("reps", subj, used, kind, a, b, INDEPENDENT_REPS, va, vb,
+                          mine[0].unit, alpha)
+            per[subj] = ({k: _mean(v) for k, v in va.items()},
+                         {k: _mean(v) for k, v in vb.items()})
+        if len(subjects) < 2 or unit == "mixed":
+            continue
+        keys = sorted({k for pa, pb in per.values() for k in pa if k in pb})
+        va = {k: np.array([per[s][0].get(k, np.nan) for s in subjects]) for k in keys}
+        vb = {k: np.array([per[s][1].get(k, np.nan) for s in subjects]) for k in keys}
+        rows += _rows("subjects", "all", "", kind, a, b, PAIR_BY_SUBJECT, va, vb, unit, alpha)
     return rows
 
 
@@ -162,3 +167,9 @@ def _merge(parts: list[dict]) -> dict:
         for k, v in p.items():
             out[k] = np.concatenate((out[k], v)) if k in out else v
     return out
+
+
+def _mean(v: np.ndarray) -> float:
+    """Mean of the finite values (NaN when there are none)."""
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")

@@ -26,11 +26,12 @@ METRIC_COLUMNS = (
 INDEX_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "rep", "side",
                  "index_name", "value", "unit")
 CURVE_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "channel",
-                 "muscle", "side", "pct_time", "mean", "sd", "n_reps", "unit")
+                 "muscle", "side", "pct_time", "mean", "sd", "n_reps", "unit", "label")
 COMPARISON_COLUMNS = (
     "level", "subject", "session", "comparison", "a", "b", "measure", "channel", "muscle",
     "side", "index_name", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "hedges_g",
-    "test", "normality_p", "statistic", "p", "p_holm", "pairing",
+    "test", "normality_p", "statistic", "p", "p_holm", "pairing", "n_a", "n_b", "sd_a",
+    "sd_b",
 )
 _AMPLITUDE = {  # unit -> (mean, peak, iemg) columns the normalised values go to
     "pct_mvc": ("mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s"),
@@ -114,6 +115,7 @@ def curves_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
             cols["channel"] = np.tile([c.number for c in chans], n_p)
             cols["muscle"] = np.tile([c.muscle for c in chans], n_p)
             cols["side"] = np.tile([c.side for c in chans], n_p)
+            cols["label"] = np.tile([c.label for c in chans], n_p)
             cols["pct_time"] = np.repeat(np.linspace(0.0, 100.0, n_p), n_c)
             cols["mean"] = tm.curve_mean.ravel()
             cols["sd"] = tm.curve_sd.ravel()
