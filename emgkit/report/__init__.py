@@ -3,8 +3,9 @@
 >>> run = analyse_files(["session.h5"], load_config(None))   # doctest: +SKIP
 >>> write_report(build_report(run), "report.html", "report.pdf")   # doctest: +SKIP
 
-The summary comes first (hinge vs squat per muscle and the indices, in words and in a
-table), then the figures, the quality flags and what was excluded, and a methods section
+The summary comes first (what the sessions hold; hinge vs squat per muscle and the
+indices, or the activation of each task when there is no comparison; in words and in
+tables), then the figures, the quality flags and what was excluded, and a methods section
 generated from the recorded parameters with citations. Needs matplotlib (the ``report``
 extra).
 """
@@ -20,12 +21,19 @@ from emgkit.analysis.files import AnalysisRun, analyse_files, load_config
 from emgkit.report.content import (
     Table,
     exclusions,
-    findings,
-    index_table,
     inputs_table,
+    join_items,
     quality_table,
-    summary_table,
+    task_label,
     trials_table,
+)
+from emgkit.report.findings import findings
+from emgkit.report.numbers import subjects, task_amplitudes, task_comparisons, task_order
+from emgkit.report.results import (
+    activation_table,
+    index_table,
+    reference_table,
+    summary_table,
 )
 
 __all__ = ["Report", "analyse_files", "build_report", "load_config", "write_report"]
@@ -44,7 +52,8 @@ class Report:
     findings : list of str
         The summary in sentences.
     summary, indices : Table
-        The hinge-vs-squat table per muscle and the indices table.
+        The hinge-vs-squat table per muscle (no rows without both tasks) and the indices
+        table.
     figures : list of ReportFigure
         In report order.
     warnings : list of str
@@ -59,6 +68,10 @@ class Report:
         Numbered references cited in the methods.
     footer : str
         Software and parameters note.
+    activation : Table or None
+        Activation per task and muscle (mean and peak with their spread).
+    reference : Table or None
+        The normalisation reference of every channel.
     """
 
     title: str
@@ -76,6 +89,19 @@ class Report:
     inputs: Table
     references: list[str] = field(default_factory=list)
     footer: str = ""
+    activation: Table | None = None
+    reference: Table | None = None
+
+
+def report_title(run: AnalysisRun) -> str:
+    """Return the title: who (subject or group) and what (hinge vs squat, or the tasks)."""
+    subj = subjects(run)
+    who = "Group report" if len(subj) > 1 else f"Subject {subj[0]}"
+    if not task_comparisons(run).empty:
+        what = "hinge vs squat"
+    else:
+        what = join_items([task_label(t) for t in task_order(task_amplitudes(run)["task"])])
+    return f"{who}: {what or 'MVC and rest'} activation"
 
 
 def build_report(run: AnalysisRun) -> Report:
@@ -84,25 +110,23 @@ def build_report(run: AnalysisRun) -> Report:
     from emgkit.report.figures import report_figures
     from emgkit.report.methods import methods_paragraphs, montage_table, references
 
-    subjects = sorted({sm.session.subject for sm in run.metrics})
-    group = len(subjects) > 1
-    title = ("Group report: hinge vs squat activation" if group else
-             f"Subject {subjects[0]}: hinge vs squat activation")
+    subj = subjects(run)
     boards = sorted({f"{sm.session.device.board} at {sm.session.device.fs_hz:g} Hz"
                      for sm in run.metrics})
     now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    meta = [f"Subjects: {', '.join(subjects)} ({len(subjects)})",
+    meta = [f"Subjects: {', '.join(subj)} ({len(subj)})",
             f"Sessions: {', '.join(sm.name for sm in run.metrics)}",
             f"Board: {'; '.join(boards)}",
             f"Made {now} by emgkit {__version__}"]
     return Report(
-        title=title, meta=meta, findings=findings(run), summary=summary_table(run),
+        title=report_title(run), meta=meta, findings=findings(run), summary=summary_table(run),
         indices=index_table(run), figures=report_figures(run), warnings=list(run.warnings),
         quality=quality_table(run), trials=trials_table(run), excluded=exclusions(run),
         methods=methods_paragraphs(run), montage=montage_table(run),
         inputs=inputs_table(run), references=references(),
         footer=f"emgkit {__version__}; every processing parameter is recorded in the "
-               "provenance JSON of 'emgkit process' and in docs/methods.md.")
+               "provenance JSON of 'emgkit process' and in docs/methods.md.",
+        activation=activation_table(run), reference=reference_table(run))
 
 
 def write_report(report: Report, html_path: str | PathLike | None = None,

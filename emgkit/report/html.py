@@ -68,6 +68,12 @@ def table_html(t: Table) -> str:
             f"<tbody>\n{body}\n</tbody></table></div>")
 
 
+def summary_tables(report) -> list[Table]:
+    """Return the summary's tables that have rows: hinge vs squat, per task, indices."""
+    tables = (report.summary, report.activation, report.indices)
+    return [t for t in tables if t is not None and t.rows]
+
+
 def render_html(report) -> str:
     """Return the report (:class:`~emgkit.report.Report`) as a self-contained HTML page."""
     p = []
@@ -78,8 +84,7 @@ def render_html(report) -> str:
     p.append("<section id=\"summary\"><h2>Summary</h2>")
     p.append("<ul class=\"findings\">" + "".join(f"<li>{esc(s)}</li>" for s in report.findings)
              + "</ul>")
-    p.append(table_html(report.summary))
-    p.append(table_html(report.indices))
+    p += [table_html(t) for t in summary_tables(report)]
     p.append("</section><section id=\"figures\"><h2>Figures</h2>")
     for f in report.figures:
         data = base64.b64encode(f.png()).decode("ascii")
@@ -96,6 +101,8 @@ def render_html(report) -> str:
     p.append("</section><section id=\"methods\"><h2>Methods</h2>")
     p += [f"<p>{esc(s)}</p>" for s in report.methods]
     p.append(table_html(report.montage))
+    if report.reference is not None and report.reference.rows:
+        p.append(table_html(report.reference))
     p.append(table_html(report.inputs))
     p.append("<h3>References</h3><ol class=\"refs\">" + "".join(
         f"<li>{esc(r.split('] ', 1)[-1])}</li>" for r in report.references) + "</ol>")

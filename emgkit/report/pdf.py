@@ -1,8 +1,10 @@
 """The report as a PDF with the same content as the HTML page (matplotlib ``PdfPages``).
 
-Text pages (A4 portrait) flow headings, paragraphs and tables with wrapping and page
-breaks; each figure gets its own page. Text stays text in the PDF (``pdftotext`` reads it);
-mathtext is off, so strings are drawn as they are.
+Pages (A4 portrait) flow headings, paragraphs, tables and figures with wrapping and page
+breaks where a block does not fit (no forced breaks). A figure that does not fit on a page
+less than :data:`MIN_FILL` full is shrunk to the room left rather than leave the page
+near-empty; :attr:`_Flow.fills` records how full each page was. Text stays text in the
+PDF (``pdftotext`` reads it); mathtext is off, so strings are drawn as they are.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ MARGIN = 0.6
 TEXT_W = PAGE_W - 2 * MARGIN
 #: Average character width per point of font size, in inches (DejaVu Sans).
 CHAR_W = 0.55 / 72
+#: A page is broken before a figure only when at least this fraction of it is used.
+MIN_FILL = 0.4
+#: A figure may shrink to this fraction of its height to stay on a page.
+MIN_SCALE = 0.5
 
 
 class _Flow:
@@ -33,6 +39,7 @@ class _Flow:
         self.pdf = pdf
         self.fig: Figure | None = None
         self.y = 0.0
+        self.fills: list[float] = []
 
     def _page(self) -> None:
         self.flush()
@@ -42,6 +49,7 @@ class _Flow:
     def flush(self) -> None:
         if self.fig is not None:
             self.pdf.savefig(self.fig)
+            self.fills.append(self.y / PAGE_H)
             self.fig = None
 
     def _room(self, h: float) -> None:
@@ -71,6 +79,9 @@ class _Flow:
         """Place a figure (PNG) at the text width, with its title and caption as text."""
         img = matplotlib.image.imread(io.BytesIO(png), format="png")
         h = min(TEXT_W * img.shape[0] / img.shape[1], PAGE_H - 2 * MARGIN - 1.2)
+        room = PAGE_H - MARGIN - self.y - 0.9
+        if self.fig is not None and h > room and self.y < MIN_FILL * PAGE_H:
+            h = max(room, MIN_SCALE * h)  # shrink rather than leave this page near-empty
         w = h * img.shape[1] / img.shape[0]
         self._room(h + 0.9)
         self.lines(title, 10, "bold", gap=0.05)
@@ -103,6 +114,7 @@ class _Flow:
                 [MARGIN / PAGE_W, 1 - MARGIN / PAGE_W], [1 - self.y / PAGE_H + 0.01 / PAGE_H] * 2,
                 lw=0.3, color="#999999"))
 
+        self._room(3 * lh + 0.1)  # the header with the first rows
         row(t.columns, "bold")
         for r in t.rows or [["none"] + [""] * (n - 1)]:
             row(r, "normal")
@@ -110,8 +122,16 @@ class _Flow:
         self.lines(t.caption, 7.5, gap=0.15)
 
 
-def write_pdf(report, path: str | PathLike) -> None:
-    """Write the report (:class:`~emgkit.report.Report`) as a PDF at ``path``."""
+def write_pdf(report, path: str | PathLike) -> list[float]:
+    """Write the report (:class:`~emgkit.report.Report`) as a PDF at ``path``.
+
+    Returns
+    -------
+    list of float
+        How full each page is (the fraction of its height used), page by page.
+    """
+    from emgkit.report.html import summary_tables
+
     meta = {"Title": report.title, "Creator": "emgkit", "Subject": "sEMG activation report"}
     with PdfPages(path, metadata=meta) as pdf:
         f = _Flow(pdf)
@@ -121,13 +141,11 @@ def write_pdf(report, path: str | PathLike) -> None:
         f.heading("Summary")
         for s in report.findings:
             f.lines("- " + s, 9)
-        f.table(report.summary)
-        f.table(report.indices)
-        f.flush()
+        for t in summary_tables(report):
+            f.table(t)
         f.heading("Figures")
         for i, fig in enumerate(report.figures, 1):
             f.figure(f"Figure {i}. {fig.title}", fig.png(), fig.caption)
-        f.flush()
         f.heading("Quality")
         for w in report.warnings:
             f.lines("Note: " + w, 8.5)
@@ -140,9 +158,12 @@ def write_pdf(report, path: str | PathLike) -> None:
         for s in report.methods:
             f.lines(s, 9)
         f.table(report.montage)
+        if report.reference is not None and report.reference.rows:
+            f.table(report.reference)
         f.table(report.inputs, 5.5)
         f.heading("References", 11)
         for r in report.references:
             f.lines(r, 8)
         f.lines(report.footer, 7.5)
         f.flush()
+    return f.fills

@@ -153,28 +153,37 @@ def test_chromium_and_poppler_installed():
         assert shutil.which(tool), f"{tool} missing: bash .ci/run installs it"
 
 
-def test_mixed_group_names_which_channel_differed(monkeypatch):
+def test_mixed_group_names_which_channel_differed():
     """A group where one channel differs and another does not is not called 'no difference'."""
-    import types
-
     import pandas as pd
 
-    from emgkit.report import content
+    from emgkit.report.findings import group_sentences
 
     rows = pd.DataFrame([
-        dict(comparison="task", index_name="", level="reps", muscle="rectus_abdominis",
-             side="right", mean_a=4.9, mean_b=5.0, diff=-0.1, ci_low=-0.7, ci_high=0.5,
-             hedges_g=-0.2, p_holm=0.67),
-        dict(comparison="task", index_name="", level="reps", muscle="external_oblique",
-             side="right", mean_a=8.7, mean_b=6.4, diff=2.4, ci_low=2.2, ci_high=2.6,
-             hedges_g=8.3, p_holm=0.0004),
+        dict(muscle="rectus_abdominis", side="right", mean_a=4.9, mean_b=5.0, diff=-0.1,
+             ci_low=-0.7, ci_high=0.5, hedges_g=-0.2, p_holm=0.67),
+        dict(muscle="external_oblique", side="right", mean_a=8.7, mean_b=6.4, diff=2.4,
+             ci_low=2.2, ci_high=2.6, hedges_g=8.3, p_holm=0.0004),
+        dict(muscle="internal_oblique", side="right", mean_a=3.0, mean_b=6.4, diff=-3.4,
+             ci_low=-4.0, ci_high=-2.8, hedges_g=-5.0, p_holm=0.001),
     ])
-    run = types.SimpleNamespace(tables={"comparisons": rows})
-    monkeypatch.setattr(content, "report_unit", lambda r: "pct_mvc")
-    monkeypatch.setattr(content, "comparison_level", lambda r: "reps")
-    monkeypatch.setattr(content, "_group_of", lambda r, m: "abdominals")
-    monkeypatch.setattr(content, "_index_sentences", lambda r: [])
-    (sentence,) = content.findings(run)
-    assert "did not clearly differ for the" not in sentence
-    assert "external oblique (right) more than the squat" in sentence
-    assert "rectus abdominis (right) not clearly differently" in sentence
+    groups = dict.fromkeys(rows["muscle"], "abdominals")
+    (sentence,) = group_sentences(rows, "pct_mvc", groups)
+    assert sentence.startswith("Within the abdominals, the hinge loaded external oblique "
+                               "(right) more than the squat, internal oblique (right) less "
+                               "than the squat and rectus abdominis (right) not clearly "
+                               "differently (")
+    assert sentence.count("rectus abdominis (right)") == 2  # named once, detailed once
+    (peak,) = group_sentences(rows, "pct_peak", groups)
+    assert "loaded" not in peak and "more active in the hinge" in peak
+    (same,) = group_sentences(rows.iloc[:1], "uv", groups)
+    assert same.startswith("The abdominals were not clearly differently active")
+
+
+def test_join_items():
+    from emgkit.report.content import join_items
+
+    assert join_items([]) == "" and join_items(["a"]) == "a"
+    assert join_items(["a", "b"]) == "a and b"
+    assert join_items(["a", "", "b", "c"]) == "a, b and c"
+    assert join_items(["a", "b", "c"], "; ", "; ") == "a; b; c"
