@@ -30,6 +30,7 @@ from emgkit.analysis.tables import (
     metrics_table,
 )
 from emgkit.errors import AnalysisError, ConfigError
+from emgkit.io.cells import neutralise_frame
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.tomlfile import read_toml
 
@@ -201,12 +202,16 @@ def provenance(run: AnalysisRun, command: str, config_file: str | PathLike | Non
 
 
 def write_table(df, path: str | PathLike, suffix: str | None = None) -> None:
-    """Write a table as CSV, or Parquet when ``suffix`` (default: the path's) is ``.parquet``."""
+    """Write a table as CSV, or Parquet when ``suffix`` (default: the path's) is ``.parquet``.
+
+    Text cells a spreadsheet would run as formulas are neutralised in CSV
+    (:mod:`emgkit.io.cells`).
+    """
     suffix = (suffix or Path(path).suffix).lower()
     if suffix == ".parquet":
         df.to_parquet(path, index=False)
     else:
-        df.to_csv(path, index=False)
+        neutralise_frame(df).to_csv(path, index=False)
 
 
 def output_paths(metrics_path: str | PathLike) -> dict[str, Path]:

@@ -37,6 +37,7 @@ import numpy as np
 
 from emgkit.bids.labels import BIDS_VERSION, DATATYPE, bids_label, file_stem, task_label
 from emgkit.errors import ConfigError, FormatError
+from emgkit.io.cells import neutralise_cell
 from emgkit.model.session import Session, Trial
 
 #: Model names of the OpenBCI boards emgkit knows.
@@ -168,7 +169,7 @@ def _tsv(path: Path, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
             return "n/a"
         if isinstance(v, float):
             return f"{v:.10g}"
-        return str(v).replace("\t", " ").replace("\n", " ")
+        return neutralise_cell(str(v).replace("\t", " ").replace("\n", " "))
 
     lines = ["\t".join(columns)] + ["\t".join(cell(v) for v in r) for r in rows]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

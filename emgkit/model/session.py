@@ -27,7 +27,7 @@ EVENT_KINDS = (
     "note",
 )
 
-_SUBJECT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,63}$")
+_SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}")  # whole string (fullmatch)
 
 
 def check_subject(subject: str) -> str:
@@ -36,7 +36,7 @@ def check_subject(subject: str) -> str:
     Ids are 1-64 characters of letters, digits, ``_`` and ``-`` (safe in file paths
     and BIDS labels), starting with a letter or digit.
     """
-    if not isinstance(subject, str) or not _SUBJECT.match(subject):
+    if not isinstance(subject, str) or not _SUBJECT.fullmatch(subject):
         raise ConfigError(
             "subject id must be 1-64 letters, digits, '_' or '-' (a pseudonym, safe for "
             f"paths), but got {subject!r}"

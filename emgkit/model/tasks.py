@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from emgkit.errors import ConfigError
 
 BASE_TASKS = ("mvc", "hinge", "squat", "rest")
-_OTHER = re.compile(r"^other:[a-z0-9][a-z0-9_\-]*$")
+_OTHER = re.compile(r"other:[a-z0-9][a-z0-9_\-]*")  # whole string (fullmatch)
 
 #: Known variants, for help texts; any snake_case variant is accepted.
 VARIANTS = {
@@ -53,19 +53,22 @@ def parse_task(
         If the task name is not one of the allowed forms, a variant is not snake_case,
         or the load is negative.
     """
-    if name not in BASE_TASKS and not _OTHER.match(name or ""):
+    if name not in BASE_TASKS and not _OTHER.fullmatch(name or ""):
         raise ConfigError(
             f"Invalid task {name!r}: expected one of {', '.join(BASE_TASKS)} or 'other:<name>' "
             "(lower case, digits, '_' or '-')"
         )
     if target is not None and name != "mvc":
         raise ConfigError(f"a target is only for 'mvc' trials, but the task is {name!r}")
-    if variant is not None and not re.match(r"^[a-z0-9][a-z0-9_]*$", variant):
+    if variant is not None and not re.fullmatch(r"[a-z0-9][a-z0-9_]*", variant):
         raise ConfigError(
             f"a variant must be snake_case (e.g. 'romanian_deadlift'), got {variant!r}"
         )
     if load_kg is not None:
-        load_kg = float(load_kg)
-        if not load_kg >= 0:
-            raise ConfigError(f"load_kg must be >= 0, but got {load_kg!r}")
+        try:
+            load_kg = float(load_kg)
+        except (TypeError, ValueError):
+            raise ConfigError(f"load_kg must be a number of kg, but got {load_kg!r}") from None
+        if not 0 <= load_kg < 10_000:
+            raise ConfigError(f"load_kg must be a finite number of kg >= 0, but got {load_kg!r}")
     return Task(name, target, variant, load_kg)
