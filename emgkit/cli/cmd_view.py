@@ -8,6 +8,10 @@ Forms:
   [--out SESSION.h5 [--subject ID]] [--protocol P [--unattended]]`` shows a board (or
   ``--board simulated``, the built-in sEMG simulator, or ``--board stored
   --playback-file SESSION.h5 --trial ID``) live; with ``--out`` trials can be recorded.
+- ``--config C.toml``: the processing configuration of ``emgkit process``
+  (:func:`emgkit.analysis.files.load_config`): a review's analysis (repetitions, MVC
+  references, %MVC) and its filtered and envelope views use it; live, the causal core
+  and the MVC references do. ``--scale common|row`` chooses the amplitude scaling.
 - Either form with ``--screenshot PNG [--seconds S]`` runs the window offscreen-capable
   for S seconds (default 2; a review also until its analysis has finished, at most
   :data:`ANALYSIS_WAIT_S` more), saves a screenshot and exits.
@@ -58,6 +62,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mains-hz", type=float, choices=(50.0, 60.0), help="mains frequency")
     p.add_argument("--view", choices=("raw", "filtered", "envelope"), default="filtered",
                    help="initial view (default filtered)")
+    p.add_argument("--config", metavar="C.toml",
+                   help="processing configuration, as for emgkit process (segmentation, "
+                        "normalisation, filters, envelope)")
+    p.add_argument("--scale", choices=("common", "row"), default="common",
+                   help="amplitude scaling: every row the same span (common, default) or "
+                        "each row its own (row); the A key toggles it")
     p.add_argument("--window", type=float, default=10.0, metavar="S",
                    help="live scrolling window in seconds, 2-30 (default 10)")
     p.add_argument("--screenshot", metavar="PNG", help="save a screenshot after --seconds, exit")
@@ -106,7 +116,7 @@ def _source(args, montage):
                        playback_file=args.playback_file, master_board=args.master_board)
 
 
-def _live_window(args):
+def _live_window(args, config):
     from acquisition.protocol import load_protocol
     from acquisition.setups import find_setup
     from emgkit.io.reader import SessionFile
@@ -114,7 +124,7 @@ def _live_window(args):
     from emgkit.model.montage import load_montage
     from emgkit.model.session import Device
     from emgkit.viewer.live_window import LiveWindow
-    from emgkit.viewer.session_data import mvc_reference
+    from emgkit.viewer.stream import session_mvc_reference
 
     if args.montage:
         montage = load_montage(find_setup(args.montage, "montage"))
@@ -134,7 +144,7 @@ def _live_window(args):
         with SessionFile(mvc_from) as sf:
             if sf.montage.names != montage.names:
                 raise ConfigError("the session's montage differs from --montage", mvc_from)
-            ref = mvc_reference(sf, causal=True)
+            ref = session_mvc_reference(sf, config)
             mains = mains or sf.device.mains_hz
     if args.out and not Path(args.out).exists():
         if not args.subject:
@@ -144,7 +154,8 @@ def _live_window(args):
             montage)
     return LiveWindow(source, montage, session_path=args.out, reference_uv=ref,
                       mains_hz=mains, protocol=protocol, unattended=args.unattended,
-                      window_s=args.window, view=args.view, task=task)
+                      window_s=args.window, view=args.view, task=task, config=config,
+                      scale=args.scale)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -153,10 +164,13 @@ def run(args: argparse.Namespace) -> int:
     import pyqtgraph as pg
     from PySide6 import QtCore
 
+    from emgkit.analysis.files import load_config
     from emgkit.viewer.review_window import ReviewWindow
 
+    config = load_config(args.config)
     app = pg.mkQApp("emgkit")
-    win = _live_window(args) if args.live else ReviewWindow(args.session, view=args.view)
+    win = (_live_window(args, config) if args.live else
+           ReviewWindow(args.session, view=args.view, config=config, scale=args.scale))
     saved: list[Path] = []
     if args.screenshot:
         deadline = time.monotonic() + args.seconds + ANALYSIS_WAIT_S

@@ -7,7 +7,9 @@ were most of the live window's frame time): :class:`TraceItem` copies the points
 reused ``QPolygonF`` and paints one non-antialiased polyline inside bounds computed once
 per frame. The live window draws through :class:`~emgkit.viewer.rolling.RollingTraces`
 instead (``rolling=True``): only the pixel columns that are new since the last frame. No
-auto-range (y ranges change with hysteresis only), one x axis drawn for the whole stack.
+auto-range: y ranges change with hysteresis only, all rows the same span (``common``
+scaling) or each its own (``row``; :mod:`emgkit.viewer.display`), shown by a y axis per
+row in the view's unit. One x axis is drawn for the whole stack.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from emgkit.model.montage import Montage
+from emgkit.viewer.display import (
+    SCALES,
+    UNIT_LABELS,
+    common_ranges,
+    fitted_range,
+    needed_span,
+    nice_span,
+)
 from emgkit.viewer.rolling import RollingTraces, ViewRangeItem
 
 #: Curve colour per side (RGB); tests look for these pixels.
@@ -32,8 +42,10 @@ REP_BRUSH, REP_SELECTED_BRUSH = (255, 200, 0, 50), (255, 140, 0, 110)
 REP_EDGE = (225, 160, 0)
 #: Most markers drawn per channel, and their colour (RGB).
 MAX_MARKERS, MARKER_COLOR = 16, (0, 150, 0)
-#: Font sizes (pt) of the channel title and of its quality line.
-TITLE_PT, FLAG_PT = 9, 7
+#: Font sizes (pt) of the channel title and of its quality line, and of the y axes.
+TITLE_PT, FLAG_PT, AXIS_PT = 9, 7, 7
+#: Width of each row's y axis (px).
+AXIS_PX = 52
 #: Label column width: from the longest title, within these bounds (px).
 MIN_LABEL_PX, MAX_LABEL_PX = 110, 240
 #: Cache mode of the labels and of the time axis (pixmaps redrawn only when they change).
@@ -143,6 +155,27 @@ def _span_ok(current: tuple[float, float], lo: float, hi: float) -> bool:
     return c0 <= lo and c1 >= hi and span <= 4.0 * new
 
 
+def _inside(current: tuple[float, float], lo: float, hi: float) -> bool:
+    """Whether the current y range contains ``lo..hi`` (NaN bounds count as inside)."""
+    return not (lo < current[0] or hi > current[1])
+
+
+def _axis(plot, font) -> None:
+    """Show ``plot``'s left axis: fixed width (rows stay aligned), tick labels, cached.
+
+    No tick marks: a left axis' marks start on the plot's first pixel column, which
+    the live images own.
+    """
+    ax = plot.getAxis("left")
+    ax.enableAutoSIPrefix(False)
+    ax.setWidth(AXIS_PX)
+    ax.setStyle(tickFont=font, tickLength=0, tickAlpha=0, tickTextOffset=3,
+                autoExpandTextSpace=False, autoReduceTextSpace=False, maxTickLevel=0)
+    ax.label.setFont(font)
+    ax.setCacheMode(CACHED)
+    plot.showAxis("left")
+
+
 class ChannelStack(pg.GraphicsLayoutWidget):
     """Stacked channel rows with labels, optional %MVC bars, regions and markers.
 
@@ -175,9 +208,15 @@ class ChannelStack(pg.GraphicsLayoutWidget):
         self._regions: list[list[pg.LinearRegionItem]] = [[] for _ in range(n)]
         self.marker_lines: list[MarkerLines] = []
         self._yr = [(0.0, 0.0)] * n
-        title_font, flag_font = QtGui.QFont(), QtGui.QFont()
+        #: Amplitude scaling (one of :data:`~emgkit.viewer.display.SCALES`), the view
+        #: shown (for the common ranges), a fixed common span (None: from the rows).
+        self.scale, self.view, self.fixed_span = SCALES[0], "filtered", None
+        self._span = float("nan")  # the common span in use
+        self.unit = UNIT_LABELS["uv"]
+        title_font, flag_font, axis_font = QtGui.QFont(), QtGui.QFont(), QtGui.QFont()
         title_font.setPointSize(TITLE_PT)
         flag_font.setPointSize(FLAG_PT)
+        axis_font.setPointSize(AXIS_PT)
         self._flag_metrics = QtGui.QFontMetrics(flag_font)
         fm = QtGui.QFontMetrics(title_font)
         widest = max((fm.horizontalAdvance(t) for t in self.titles), default=0)
@@ -198,7 +237,8 @@ class ChannelStack(pg.GraphicsLayoutWidget):
             p.disableAutoRange()
             p.hideButtons()
             p.setMenuEnabled(False)
-            p.hideAxis("left")
+            _axis(p, axis_font)
+            p.setLabel("left", self.unit)
             if j < n - 1:
                 p.hideAxis("bottom")
             else:
@@ -255,8 +295,8 @@ class ChannelStack(pg.GraphicsLayoutWidget):
         hi = y.max(axis=0) if y.shape[0] else np.ones(y.shape[1])
         for j, curve in enumerate(self.curves):
             curve.set_data(t_s, y[:, j], lo[j], hi[j])
-            if rescale:
-                self._rescale(j, lo[j], hi[j])
+        if rescale:
+            self.fit_rows(lo, hi)
 
     def set_columns(self, y: np.ndarray, last_column: int, lo: np.ndarray, hi: np.ndarray,
                     key) -> None:
@@ -275,16 +315,72 @@ class ChannelStack(pg.GraphicsLayoutWidget):
         key : hashable
             The view and window: another key redraws everything.
         """
-        for j in range(len(self.plots)):
-            self._rescale(j, lo[j], hi[j])
+        self.fit_rows(lo, hi)
         self.rolling.draw(y, last_column, key, self._yr)
 
-    def _rescale(self, j: int, lo: float, hi: float) -> None:
-        """Fit row ``j``'s y range to ``lo..hi`` unless it still shows them well."""
-        if np.isfinite(lo) and np.isfinite(hi) and not _span_ok(self._yr[j], lo, hi):
-            pad = 0.1 * max(hi - lo, 1.0)
-            self._yr[j] = (float(lo - pad), float(hi + pad))
-            self.plots[j].setYRange(*self._yr[j], padding=0)
+    def set_scale(self, scale: str | None = None, *, view: str | None = None,
+                  unit: str | None = None, span: float | None = None) -> None:
+        """Set the amplitude scaling; the rows are refitted at the next draw.
+
+        Parameters
+        ----------
+        scale : str, optional
+            ``common`` or ``row`` (:data:`~emgkit.viewer.display.SCALES`).
+        view : str, optional
+            The view shown (raw rows are centred on their signal, filtered on zero,
+            envelope rows start at zero).
+        unit : str, optional
+            The y axes' unit (µV, % MVC).
+        span : float, optional
+            The common span to show (review mode: the session's); None fits the rows
+            on screen (with hysteresis: grows at once, shrinks below a quarter).
+        """
+        if scale is not None:
+            if scale not in SCALES:
+                return
+            self.scale = scale
+        if view is not None:
+            self.view = view
+        if unit is not None and unit != self.unit:
+            self.unit = unit
+            for p in self.plots:
+                p.setLabel("left", unit)
+        self.fixed_span = span
+        self._yr = [(0.0, 0.0)] * len(self.plots)
+        self._span = float("nan")
+
+    def fit_rows(self, lo: np.ndarray, hi: np.ndarray) -> None:
+        """Set the rows' y ranges for signals spanning ``lo..hi`` (per channel)."""
+        lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+        if self.scale == "row":
+            for j in range(len(self.plots)):
+                if np.isfinite(lo[j]) and np.isfinite(hi[j]) and \
+                        not _span_ok(self._yr[j], lo[j], hi[j]):
+                    self._set_range(j, fitted_range(lo[j], hi[j]))
+            return
+        span = self.fixed_span
+        if span is None:
+            need = needed_span(self.view, lo, hi)
+            if not np.isfinite(need):
+                return
+            if not need <= self._span <= 4.0 * need:  # NaN: no span yet
+                self._span = nice_span(need)
+            span = self._span
+        ranges = common_ranges(self.view, lo, hi, span)
+        for j, r in enumerate(ranges):
+            cur, tol = self._yr[j], 1e-9 * (r[1] - r[0])
+            same = abs((cur[1] - cur[0]) - (r[1] - r[0])) <= tol and (
+                _inside(cur, lo[j], hi[j]) if self.view == "raw" else abs(cur[0] - r[0]) <= tol)
+            if not same:
+                self._set_range(j, r)
+
+    def _set_range(self, j: int, r) -> None:
+        self._yr[j] = (float(r[0]), float(r[1]))
+        self.plots[j].setYRange(*self._yr[j], padding=0)
+
+    def y_range(self, j: int) -> tuple[float, float]:
+        """Return row ``j``'s y range (what its axis shows)."""
+        return tuple(self.plots[j].getViewBox().viewRange()[1])
 
     def set_quality(self, words) -> None:
         """Show a quality word per channel under its label (``ok`` shows no word).

@@ -16,19 +16,36 @@ from emgkit.model.montage import Montage
 from emgkit.model.tasks import parse_task
 from emgkit.viewer.channels import ChannelStack
 from emgkit.viewer.common import ViewerWindow
-from emgkit.viewer.stream import (
+from emgkit.viewer.display import (
+    LOW_BACK_RULE,
     MAX_WINDOW_S,
     MIN_WINDOW_S,
+    SCALE_NAMES,
+    SCALES,
     VIEWS,
-    LiveFeed,
-    LiveProcessor,
-    PromptUI,
+    low_back_text,
 )
+from emgkit.viewer.stream import LiveFeed, LiveProcessor, PromptUI
 
 #: Tasks offered for a manual recording.
 RECORD_TASKS = ("rest", "mvc", "hinge", "squat")
-#: Dominance index above which the hinge is called back-dominant.
-DOMINANCE_WARN = 1.0
+
+
+def dominance_html(dominance: float, normalised: bool) -> str:
+    """Return the live low-back indicator's text (:func:`~emgkit.viewer.display.low_back_text`).
+
+    Parameters
+    ----------
+    dominance : float
+        Erector spinae over the mean of glutes and hamstrings.
+    normalised : bool
+        Whether the levels are in % MVC (else microvolts, no MVC reference yet).
+    """
+    word, colour = low_back_text(dominance)
+    unit = "%MVC" if normalised else "uV, no MVC yet"
+    return (f"<span style='color:{colour}'><b>low-back dominance {dominance:.2f}: "
+            f"{word}</b> (erector spinae / mean of glutes and hamstrings, {unit}; "
+            f"{LOW_BACK_RULE})</span>")
 
 
 class _Bridge(QtCore.QObject):
@@ -65,6 +82,10 @@ class LiveWindow(ViewerWindow):
         Most frames the worker builds per second.
     task : str, optional
         The task being shown (a stored trial's), for the dominance indicator.
+    config : ProcessingConfig, optional
+        Filters, envelope and normalisation of the causal core (defaults if None).
+    scale : str
+        Initial amplitude scaling: ``common`` (every row the same µV span) or ``row``.
     """
 
     mode = "live"
@@ -75,6 +96,7 @@ class LiveWindow(ViewerWindow):
         ("M", "insert a marker"),
         ("P", "pause / resume the display (acquisition continues)"),
         ("D", "show / hide the low-back dominance indicator"),
+        ("A", "amplitude scale: common to all rows / per row"),
         ("Space", "protocol: start the prompted trial"),
         ("N", "protocol: skip the prompted trial"),
         ("Esc", "protocol: stop the protocol (the current trial is kept)"),
@@ -83,7 +105,7 @@ class LiveWindow(ViewerWindow):
     def __init__(self, source, montage: Montage, *, session_path=None, reference_uv=None,
                  mains_hz=None, protocol=None, unattended=False, window_s: float = 10.0,
                  view: str = "filtered", frame_rate_hz: float = 60.0, task: str | None = None,
-                 parent=None):
+                 config=None, scale: str = SCALES[0], parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"emgkit live - {source.info.board} {source.info.address}")
         self.montage = montage
@@ -91,7 +113,7 @@ class LiveWindow(ViewerWindow):
         self.processor = LiveProcessor(source.info.fs_hz, montage,
                                        full_scale_uv=source.info.full_scale_uv,
                                        mains_hz=mains_hz, reference_uv=reference_uv,
-                                       frame_rate_hz=frame_rate_hz)
+                                       frame_rate_hz=frame_rate_hz, config=config)
         self.view, self.window_s = view, float(window_s)
         self.task_name: str | None = task
         self.recording = False
@@ -100,8 +122,9 @@ class LiveWindow(ViewerWindow):
         self.frames_drawn = 0
         self._drawn_seq = 0
         self._marker_count = 0
-        self._build_ui()
         self.stack = ChannelStack(montage, bars=True, rolling=True)
+        self.stack.set_scale(scale, view=view)
+        self._build_ui()
         self.setCentralWidget(self._central(self.stack))
         self._bind_keys()
         self.stack.set_x_range(-self.window_s, 0)
@@ -137,6 +160,10 @@ class LiveWindow(ViewerWindow):
         self.window_box.valueChanged.connect(self.set_window)
         self.task_box = QtWidgets.QComboBox()
         self.task_box.addItems(RECORD_TASKS)
+        self.scale_box = QtWidgets.QComboBox()
+        self.scale_box.addItems([SCALE_NAMES[s] for s in SCALES])
+        self.scale_box.setCurrentIndex(SCALES.index(self.stack.scale))
+        self.scale_box.currentIndexChanged.connect(lambda i: self.set_scale(SCALES[i]))
         self.rec_button = QtWidgets.QPushButton("Record (R)")
         self.rec_button.setCheckable(True)
         self.rec_button.clicked.connect(self.toggle_recording)
@@ -145,7 +172,8 @@ class LiveWindow(ViewerWindow):
         shot = QtWidgets.QPushButton("Screenshot (Ctrl+S)")
         shot.clicked.connect(lambda: self.save_screenshot())
         for w in (QtWidgets.QLabel(" view "), self.view_box, QtWidgets.QLabel("  window "),
-                  self.window_box, QtWidgets.QLabel("  task "), self.task_box, self.rec_button,
+                  self.window_box, QtWidgets.QLabel("  amplitude (A) "), self.scale_box,
+                  QtWidgets.QLabel("  task "), self.task_box, self.rec_button,
                   marker, shot):
             tb.addWidget(w)
         self.prompt = QtWidgets.QLabel("")
@@ -176,7 +204,7 @@ class LiveWindow(ViewerWindow):
                 "+": lambda: self.set_window(self.window_s + 2), "=": lambda:
                 self.set_window(self.window_s + 2), "-": lambda: self.set_window(self.window_s - 2),
                 "R": self.toggle_recording, "T": self.next_task, "M": self.insert_marker,
-                "P": self.toggle_pause, "D": self.toggle_dominance,
+                "P": self.toggle_pause, "D": self.toggle_dominance, "A": self.next_scale,
                 "Space": lambda: self._answer("go"), "N": lambda: self._answer("skip"),
                 "Esc": self.stop_protocol}
         for key, slot in keys.items():
@@ -189,11 +217,21 @@ class LiveWindow(ViewerWindow):
             return
         self.view = view
         self.view_box.setCurrentText(view)
-        self.stack._yr = [(0.0, 0.0)] * len(self.stack.plots)  # rescale for the new view
+        self.stack.set_scale(view=view)  # rescale for the new view
 
     def next_view(self) -> None:
         """Cycle the views."""
         self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
+    def set_scale(self, scale: str) -> None:
+        """Scale the rows' amplitudes ``common`` (one µV span for all) or per ``row``."""
+        if scale in SCALES:
+            self.scale_box.setCurrentIndex(SCALES.index(scale))
+            self.stack.set_scale(scale)
+
+    def next_scale(self) -> None:
+        """Toggle common and per-row amplitude scaling."""
+        self.set_scale(SCALES[(SCALES.index(self.stack.scale) + 1) % len(SCALES)])
 
     def set_window(self, seconds: float) -> None:
         """Set the scrolling window, clamped to 2-30 s."""
@@ -304,12 +342,7 @@ class LiveWindow(ViewerWindow):
         show = (self.task_name == "hinge" or self.show_dominance) and dom is not None
         self.dominance.setVisible(show)
         if show:
-            unit = "%MVC" if np.isfinite(frame.pct_mvc).any() else "uV, no MVC yet"
-            word = "BACK-DOMINANT" if dom > DOMINANCE_WARN else "hip-dominant"
-            color = "#c00000" if dom > DOMINANCE_WARN else "#207020"
-            self.dominance.setText(
-                f"<span style='color:{color}'><b>low-back dominance {dom:.2f}</b> "
-                f"({word}: erector spinae / mean of glutes and hamstrings, {unit})</span>")
+            self.dominance.setText(dominance_html(dom, np.isfinite(frame.pct_mvc).any()))
         rec = self.feed.recorder
         parts = [f"{frame.n_samples / self.processor.fs_hz:8.1f} s streamed"]
         if rec is not None:

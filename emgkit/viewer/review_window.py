@@ -2,8 +2,12 @@
 
 Each change of the visible time range reads only that slice (raw view) and draws it
 min/max-decimated to the plot's width (:meth:`emgkit.viewer.session_data.ReviewData.visible`).
-The session's analysis (:mod:`emgkit.analysis`: repetitions, metrics, ensembles) runs once
-in a worker thread when the window opens; the window updates when it is ready.
+The session's analysis (:mod:`emgkit.analysis`, with the user's processing config:
+repetitions, MVC references, metrics, ensembles) runs once in a worker thread when the
+window opens; the window updates when it is ready. Each row has a y axis in µV, or in
+% MVC for the envelope once the analysis has normalised it; under ``common`` scaling
+(the default; ``A`` toggles ``row``) every row and trial of the session shares one span
+per view.
 """
 
 from __future__ import annotations
@@ -16,11 +20,8 @@ from PySide6 import QtCore, QtWidgets
 
 from emgkit.viewer.channels import SIDE_COLORS, ChannelStack
 from emgkit.viewer.common import ViewerWindow
+from emgkit.viewer.display import SCALE_NAMES, SCALES, TASK_COLOURS, VIEWS, low_back_text
 from emgkit.viewer.session_data import ENSEMBLE_TASKS, ReviewData
-from emgkit.viewer.stream import VIEWS
-
-#: Colours of the ensemble curves per task.
-TASK_COLORS = {"hinge": (31, 119, 180), "squat": (255, 127, 14)}
 
 
 def trial_title(info, flags) -> str:
@@ -44,6 +45,11 @@ class ReviewWindow(ViewerWindow):
         The session file.
     view : str
         Initial view.
+    config : ProcessingConfig, optional
+        The processing configuration (``emgkit view --config``) of the analysis and of
+        the filtered and envelope views; defaults if None.
+    scale : str
+        Initial amplitude scaling, ``common`` or ``row``.
     """
 
     mode = "review"
@@ -55,16 +61,19 @@ class ReviewWindow(ViewerWindow):
         ("Home", "show the whole trial"),
         ("mouse wheel / drag", "zoom / pan in time (reads only the visible slice)"),
         ("click in a shaded repetition", "select it"),
+        ("A", "amplitude scale: common to all rows and trials / per row"),
     )
 
-    def __init__(self, path, view: str = "filtered", parent=None):
+    def __init__(self, path, view: str = "filtered", parent=None, *, config=None,
+                 scale: str = SCALES[0]):
         super().__init__(parent)
-        self.data = ReviewData(path)
+        self.data = ReviewData(path, config)
         self.setWindowTitle(f"emgkit review - {self.data.path.name} ({self.data.sf.subject})")
         self.view = view
         self.rep: int | None = None
         self.flags = self.data.quality_flags()
         self.stack = ChannelStack(self.data.montage)
+        self.stack.set_scale(scale, view=view)
         for p in self.stack.plots:
             p.setMouseEnabled(x=True, y=False)
         self.stack.plots[0].sigXRangeChanged.connect(self._schedule_reload)
@@ -97,8 +106,14 @@ class ReviewWindow(ViewerWindow):
         self.channel_box = QtWidgets.QComboBox()
         self.channel_box.addItems(self.stack.titles)
         self.channel_box.currentIndexChanged.connect(self._draw_ensembles)
+        self.scale_box = QtWidgets.QComboBox()
+        self.scale_box.addItems([SCALE_NAMES[s] for s in SCALES])
+        self.scale_box.setCurrentIndex(SCALES.index(self.stack.scale))
+        self.scale_box.currentIndexChanged.connect(lambda i: self.set_scale(SCALES[i]))
         tb.addWidget(QtWidgets.QLabel(" view "))
         tb.addWidget(self.view_box)
+        tb.addWidget(QtWidgets.QLabel("  amplitude (A) "))
+        tb.addWidget(self.scale_box)
         tb.addWidget(QtWidgets.QLabel("  ensemble channel "))
         tb.addWidget(self.channel_box)
         tb.addWidget(shot)
@@ -145,7 +160,7 @@ class ReviewWindow(ViewerWindow):
                 "2": lambda: self.set_view(VIEWS[1]), "3": lambda: self.set_view(VIEWS[2]),
                 "Up": lambda: self._step_trial(-1), "Down": lambda: self._step_trial(1),
                 "[": lambda: self._step_rep(-1), "]": lambda: self._step_rep(1),
-                "Home": self.show_all}
+                "Home": self.show_all, "A": self.next_scale}
         for key, slot in keys.items():
             self.add_shortcut(key, slot)
 
@@ -169,7 +184,7 @@ class ReviewWindow(ViewerWindow):
         for task, y in curves.items():
             self.ensemble_curves[task] = plot.plot(
                 np.linspace(0, 100, y.size), y, name=task,
-                pen=pg.mkPen(TASK_COLORS.get(task, (0, 0, 0)), width=2))
+                pen=pg.mkPen(TASK_COLOURS.get(task, (0, 0, 0)), width=2))
         if curves:
             note = ""
             plot.setTitle(f"{self.stack.titles[j]}: ensemble mean ({an.unit})", size="9pt")
@@ -210,6 +225,7 @@ class ReviewWindow(ViewerWindow):
             self._show_reps(tv)
             if rep is not None and rep < len(tv.reps):
                 self.select_rep(rep)
+        self.set_view(self.view)  # the session's spans, % MVC for the envelope
         self._draw_ensembles()
 
     def analysis_ready(self) -> bool:
@@ -248,7 +264,7 @@ class ReviewWindow(ViewerWindow):
         tv = self.data.current
         if tv is None:
             return
-        self.stack._yr = [(0.0, 0.0)] * len(self.stack.plots)
+        self._apply_scale()
         self.stack.set_x_range(0.0, max(tv.info.duration_s, 1e-3))
         self.reload()
 
@@ -258,12 +274,30 @@ class ReviewWindow(ViewerWindow):
             return
         self.view = view
         self.view_box.setCurrentText(view)
-        self.stack._yr = [(0.0, 0.0)] * len(self.stack.plots)
+        self._apply_scale()
         self.reload()
 
     def next_view(self) -> None:
         """Cycle the views."""
         self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
+    def set_scale(self, scale: str) -> None:
+        """Scale the rows' amplitudes ``common`` (one span for the session) or per ``row``."""
+        if scale not in SCALES:
+            return
+        self.scale_box.setCurrentIndex(SCALES.index(scale))
+        self.stack.set_scale(scale)
+        self._apply_scale()
+        self.reload()
+
+    def next_scale(self) -> None:
+        """Toggle common and per-row amplitude scaling."""
+        self.set_scale(SCALES[(SCALES.index(self.stack.scale) + 1) % len(SCALES)])
+
+    def _apply_scale(self) -> None:
+        """Give the rows the view's unit and, under common scaling, the session's span."""
+        span = self.data.spans.get(self.view) if self.stack.scale == "common" else None
+        self.stack.set_scale(view=self.view, unit=self.data.unit(self.view), span=span)
 
     def select_rep(self, k: int) -> None:
         """Select repetition ``k``: darker shading, zoom around it, metrics table."""
@@ -285,9 +319,11 @@ class ReviewWindow(ViewerWindow):
             self.metrics.setRowCount(0)
             return
         dom = self.data.dominance(k)
-        dom_text = "".join(f"<br>low-back dominance {side[0].upper()}: {v:.2f} "
-                           f"({'BACK' if v > 1 else 'hip'}-dominant)"
-                           for side, v in dom.items() if np.isfinite(v))
+        dom_text = "".join(
+            f"<br>low-back dominance {side[0].upper()}: <span style='color:{colour}'>"
+            f"{v:.2f} ({word})</span>"
+            for side, v in dom.items() if np.isfinite(v)
+            for word, colour in [low_back_text(v)])
         self.metrics_title.setText(f"{title}, envelope in {self.data.analysis.unit}{dom_text}")
         self.metrics.setRowCount(len(rows))
         for i, (name, mean, peak) in enumerate(rows):

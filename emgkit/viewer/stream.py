@@ -34,16 +34,14 @@ from emgkit.core import (
     complete_columns,
     mvc_reference,
     normalise,
+    process_trial_emg,
 )
-from emgkit.model.config import NormalisationConfig
+from emgkit.model.config import NormalisationConfig, ProcessingConfig
 from emgkit.model.montage import Montage
+from emgkit.viewer.display import MAX_WINDOW_S, MIN_WINDOW_S, VIEWS, regions_of
 
 log = logging.getLogger("emgkit")
 
-#: Signal views the viewer offers, in the order the ``V`` key cycles them.
-VIEWS = ("raw", "filtered", "envelope")
-#: The scrolling window's limits in seconds.
-MIN_WINDOW_S, MAX_WINDOW_S = 2.0, 30.0
 #: Seconds of envelope averaged for the bars and the dominance index.
 LEVEL_S = 0.5
 
@@ -128,9 +126,36 @@ def dominance_channels(montage: Montage) -> tuple[list[int], list[int]]:
     return back, hip
 
 
-def regions_of(montage: Montage) -> list[str]:
-    """Return ``limb`` or ``trunk`` per channel, as the core's processors need."""
-    return [montage.muscle(c.muscle).region for c in montage.channels]
+def session_mvc_reference(sf, config: ProcessingConfig | None = None) -> np.ndarray | None:
+    """Per-channel MVC reference of a stored session for the live %MVC bars.
+
+    Read from the session's MVC trials as the analysis reads it
+    (:func:`emgkit.core.mvc_reference` with the config's normalisation), but of the
+    live, causal envelope (:func:`~emgkit.core.process_trial_emg` with ``causal=True``),
+    the one the bars divide. Review mode never calls this: it shows the analysis'
+    references.
+
+    Parameters
+    ----------
+    sf : emgkit.io.reader.SessionFile
+        The open session.
+    config : ProcessingConfig, optional
+        Filters, envelope and normalisation (defaults if None).
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``(n_channels,)`` microvolts, NaN for a channel no MVC trial reached; None
+        without MVC trials.
+    """
+    cfg = ProcessingConfig() if config is None else config
+    regions = regions_of(sf.montage)
+    infos = [i for i in sf.trial_infos() if i.task.name == "mvc" and i.n_samples > 0]
+    envs = [process_trial_emg(sf.read_emg(i.id), i.fs_hz, regions, cfg, causal=True,
+                              mains_hz=sf.device.mains_hz) for i in infos]
+    if not envs:
+        return None
+    return mvc_reference(envs, cfg.normalisation, infos[0].fs_hz)
 
 
 def percent_of_reference(level_uv: np.ndarray, reference_uv: np.ndarray | None) -> np.ndarray:
@@ -166,24 +191,29 @@ class LiveProcessor:
     queue_blocks : int
         Capacity of the input queue in blocks.
     normalisation : NormalisationConfig, optional
-        How an MVC trial recorded live raises the references (default
+        How an MVC trial recorded live raises the references (default: the config's,
         ``NormalisationConfig()``: the highest 1 s mean of the envelope, as the analysis).
+    config : ProcessingConfig, optional
+        The causal core's filters and envelope (``emgkit view --config``); defaults if None.
     """
 
     def __init__(self, fs_hz: float, montage: Montage, *, full_scale_uv: float | None = None,
                  mains_hz: float | None = None, quality: LiveQuality | None = None,
                  reference_uv: np.ndarray | None = None, frame_rate_hz: float = 60.0,
-                 queue_blocks: int = 4096, normalisation: NormalisationConfig | None = None):
+                 queue_blocks: int = 4096, normalisation: NormalisationConfig | None = None,
+                 config: ProcessingConfig | None = None):
         self.fs_hz = float(fs_hz)
         self.montage = montage
         n = len(montage.channels)
         self.n_channels = n
-        self.core = StreamingProcessor(self.fs_hz, regions_of(montage), mains_hz=mains_hz)
+        config = ProcessingConfig() if config is None else config
+        self.core = StreamingProcessor(self.fs_hz, regions_of(montage), config,
+                                       mains_hz=mains_hz)
         self.own_quality = quality is None
         self.quality = quality or LiveQuality(self.fs_hz, n, full_scale_uv)
         self.reference_uv = (np.full(n, np.nan) if reference_uv is None
                              else np.asarray(reference_uv, dtype=np.float64).copy())
-        self.normalisation = normalisation or NormalisationConfig()
+        self.normalisation = normalisation or config.normalisation
         self.back, self.hip = dominance_channels(montage)
         self.frame_interval_s = 1.0 / float(frame_rate_hz)
         # The longest window, the incomplete column after it (up to 1/16 of the window

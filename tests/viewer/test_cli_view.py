@@ -17,7 +17,7 @@ def _png(path):
 
 
 def test_view_review_screenshot(qtbot, session_h5, tmp_path):
-    from emgkit.viewer.review_window import TASK_COLORS
+    from emgkit.viewer.display import TASK_COLOURS
 
     png = tmp_path / "review.png"
     # --seconds 0: the screenshot still waits for the analysis (the ensemble curves).
@@ -29,7 +29,7 @@ def test_view_review_screenshot(qtbot, session_h5, tmp_path):
     assert (214, 39, 40) in colors  # right-side curve colour drawn
     bottom = {img.pixelColor(x, y).getRgb()[:3] for x in range(0, img.width(), 2)
               for y in range(img.height() // 2, img.height(), 2)}
-    assert TASK_COLORS["squat"] in bottom  # the squat ensemble (orange: no trace has it)
+    assert TASK_COLOURS["squat"] in bottom  # the squat ensemble (no trace has its colour)
 
 
 def test_view_live_simulated_screenshot(qtbot, tmp_path):

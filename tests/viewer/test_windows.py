@@ -7,6 +7,7 @@ import pytest
 
 from emgkit.io.reader import SessionFile
 from emgkit.viewer.channels import channel_title
+from emgkit.viewer.display import TASK_COLOURS
 from tests.viewer.conftest import curve_pixels, image_array
 
 pytestmark = pytest.mark.filterwarnings("ignore::emgkit.core.LowSampleRateWarning")
@@ -78,7 +79,8 @@ def test_review_analysis_reps_metrics_ensembles(qtbot, session_h5_truth):
             assert x[0] == 0 and x[-1] == 100
             np.testing.assert_allclose(y, an.ensembles[(name, task)])
     img = image_array(win.ensemble)
-    assert np.all(img == np.array((31, 119, 180), np.uint8), axis=-1).sum() > 100  # hinge
+    hinge = np.array(TASK_COLOURS["hinge"], np.uint8)
+    assert np.all(img == hinge, axis=-1).sum() > 100  # the hinge curve, the report's colour
     # The hinge trial's repetitions are the analysis' (markers), the metrics its numbers.
     tv = win.data.current
     tm = an.by_trial[tv.info.id]
@@ -89,6 +91,7 @@ def test_review_analysis_reps_metrics_ensembles(qtbot, session_h5_truth):
     win.select_rep(k)
     assert "% MVC" in win.metrics_title.text() and "low-back dominance" in \
         win.metrics_title.text()
+    assert any(w in win.metrics_title.text() for w in ("hip-driven", "balanced", "back-driven"))
     rows = [[win.metrics.item(i, c).text() for c in range(3)]
             for i in range(win.metrics.rowCount())]
     assert [r[0] for r in rows] == list(win.data.montage.names)
