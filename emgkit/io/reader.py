@@ -19,10 +19,14 @@ from emgkit.core.timing import RateAudit
 from emgkit.errors import ConfigError, FormatError
 from emgkit.io import schema
 from emgkit.io.clock import MEASURED_FS_ATTR, audit_trial_group
+from emgkit.io.validation import check_session_header, check_trial, damaged, text_attr
 from emgkit.model.montage import Channel, Montage
 from emgkit.model.muscles import Muscle
-from emgkit.model.session import Device, Events, Session, Source, Trial
+from emgkit.model.session import Device, Events, Session, Source, Trial, check_subject
 from emgkit.model.tasks import Task
+
+#: Values read at once when ``validate`` scans a trial's EMG (bounded memory).
+VALUE_BLOCK = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -77,12 +81,15 @@ class SessionFile:
         try:
             self.file = h5py.File(self.path, "r")
         except OSError as e:
-            raise FormatError(f"not a readable HDF5 file ({_short(e)})", self.path) from None
+            raise FormatError(_open_failure(e), self.path) from None
+        self.file_size = self.path.stat().st_size
         try:
-            self._check_header()
-            self.subject = schema.decode(self.file.attrs["subject"])
-            self.device = self._read_device()
-            self.montage = self._read_montage()
+            with damaged(self.path, "the session header"):
+                self._check_header()
+                check_session_header(self.file, self.path)
+                self.subject = check_subject_of(self.file.attrs, self.path)
+                self.device = self._read_device()
+                self.montage = self._read_montage()
         except BaseException:
             self.file.close()
             raise
@@ -165,8 +172,22 @@ class SessionFile:
         return self.file["trials"][trial_id]
 
     def trial_info(self, trial_id: str) -> TrialInfo:
-        """Return a trial's metadata without reading its signals."""
+        """Return a trial's metadata without reading its signals.
+
+        Raises
+        ------
+        FormatError
+            If the trial's structure or attributes are invalid (see
+            :mod:`emgkit.io.validation`), naming the first problem.
+        """
         g = self._group(trial_id)
+        with damaged(self.path, f"trial {trial_id}"):
+            problems = check_trial(g, len(self.montage.channels), self.file_size, self.path)
+            if problems:
+                raise FormatError(f"invalid {problems[0]}", self.path)
+            return self._trial_info(trial_id, g)
+
+    def _trial_info(self, trial_id: str, g: h5py.Group) -> TrialInfo:
         a = g.attrs
         if "emg" not in g or "task" not in a or "fs_hz" not in a:
             raise FormatError(f"invalid trial {trial_id}: needs 'emg', task and fs_hz",
@@ -203,26 +224,25 @@ class SessionFile:
         """Metadata of every trial, in order."""
         return [self.trial_info(t) for t in self.trial_ids]
 
-    @staticmethod
-    def _events(g: h5py.Group) -> Events:
+    def _events(self, g: h5py.Group) -> Events:
         if "events" not in g:
             return Events()
-        rows = g["events"][()]
-        return Events(
-            rows["sample"],
-            [schema.decode(k) for k in rows["kind"]],
-            [schema.decode(s) for s in rows["label"]],
-            rows["value"],
-        )
+        with damaged(self.path, f"the events of {g.name}"):
+            rows = g["events"][()]
+            return Events(
+                rows["sample"],
+                [schema.decode(k) for k in rows["kind"]],
+                [schema.decode(s) for s in rows["label"]],
+                rows["value"],
+            )
 
     def read_emg(self, trial_id: str, start: int | None = None, stop: int | None = None,
                  channels: slice | list[int] | None = None) -> np.ndarray:
         """Read a slice of a trial's EMG, float32 ``(n, n_channels)`` µV."""
         ds = self._group(trial_id)["emg"]
         sl = slice(start, stop)
-        if channels is None:
-            return ds[sl]
-        return ds[sl][:, channels]
+        with damaged(self.path, f"the EMG of trial {trial_id}"):
+            return ds[sl] if channels is None else ds[sl][:, channels]
 
     def read_trial(self, trial_id: str, start: int | None = None,
                    stop: int | None = None) -> Trial:
@@ -240,12 +260,14 @@ class SessionFile:
             n1 = sl.indices(info.n_samples)[1]
             keep = (ev.sample >= n0) & (ev.sample < max(n1, n0))
             ev = Events(ev.sample[keep] - n0, ev.kind[keep], ev.label[keep], ev.value[keep])
-        return Trial(
-            id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=g["emg"][sl],
-            accel_g=opt("accel"), package_num=opt("package_num"), timestamps_s=opt("timestamps"),
-            events=ev, start_time=info.start_time, completed=info.completed,
-            source=info.source, notes=info.notes, measured_fs_hz=info.measured_fs_hz,
-        )
+        with damaged(self.path, f"the signals of trial {trial_id}"):
+            return Trial(
+                id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=g["emg"][sl],
+                accel_g=opt("accel"), package_num=opt("package_num"),
+                timestamps_s=opt("timestamps"), events=ev, start_time=info.start_time,
+                completed=info.completed, source=info.source, notes=info.notes,
+                measured_fs_hz=info.measured_fs_hz,
+            )
 
     def read_session(self) -> Session:
         """Read the whole session into memory."""
@@ -253,29 +275,46 @@ class SessionFile:
                        [self.read_trial(t) for t in self.trial_ids])
 
     def validate(self) -> list[str]:
-        """Return the structural problems of the file (empty if it is valid)."""
+        """Return the problems of the file (empty if it is valid).
+
+        Structure, types, storage and attributes of every trial (without reading its
+        signals), events inside their trial, then every EMG value read block by block:
+        a non-finite value or a damaged chunk is a problem too.
+        """
         problems = []
         nch = len(self.montage.channels)
         for tid in self.trial_ids:
-            try:
-                info = self.trial_info(tid)
-            except FormatError as e:
-                problems.append(e.message)
-                continue
             g = self._group(tid)
-            if info.n_channels != nch:
-                problems.append(f"trial {tid}: emg has {info.n_channels} columns, montage {nch}")
-            for name in ("accel", "package_num", "timestamps"):
-                if name in g and g[name].shape[0] != info.n_samples:
-                    problems.append(f"trial {tid}: {name} has {g[name].shape[0]} rows, "
-                                    f"emg {info.n_samples}")
+            with damaged(self.path, f"trial {tid}"):
+                found = check_trial(g, nch, self.file_size, self.path)
+            if found:
+                problems += found
+                continue
+            info = self.trial_info(tid)
             ev = self._events(g)
             out = (ev.sample < 0) | (ev.sample > info.n_samples)
             if out.any():
                 problems.append(f"trial {tid}: {int(out.sum())} event(s) outside the trial")
-            if info.fs_hz <= 0:
-                problems.append(f"trial {tid}: fs_hz={info.fs_hz} is not positive")
+            problems += self._value_problems(tid, g["emg"])
         return problems
+
+    def _value_problems(self, tid: str, ds: h5py.Dataset) -> list[str]:
+        """Read a trial's EMG in blocks; report damaged chunks and non-finite values."""
+        rows = max(1, VALUE_BLOCK // max(1, ds.shape[1]))
+        n_bad, first = 0, None
+        for a in range(0, ds.shape[0], rows):
+            try:
+                block = ds[a:a + rows]
+            except (OSError, RuntimeError, ValueError) as e:
+                return [f"trial {tid}: damaged EMG data near sample {a} ({_short(e)})"]
+            bad = ~np.isfinite(block)
+            if bad.any():
+                n_bad += int(bad.sum())
+                first = a + int(np.argwhere(bad)[0][0]) if first is None else first
+        if n_bad:
+            return [f"trial {tid}: emg holds {n_bad} non-finite value(s) (NaN or inf), the "
+                    f"first at sample {first}"]
+        return []
 
 
 def read_session(path: str | PathLike) -> Session:
@@ -292,6 +331,24 @@ def _scalar(v):
 
 def _short(e: BaseException) -> str:
     return str(e).split("(")[0].strip().rstrip(",") or type(e).__name__
+
+
+def _open_failure(e: OSError) -> str:
+    """Say why h5py could not open a file: in use by another process, or not HDF5."""
+    text = str(e)
+    if "lock" in text.lower() or getattr(e, "errno", None) in (11, 35):
+        return ("in use by another process (a recording or an import into it?): try again "
+                "when it has finished, or work on a copy")
+    return f"not a readable HDF5 file ({_short(e)})"
+
+
+def check_subject_of(attrs, path) -> str:
+    """Return the root attribute ``subject``, validated as a pseudonymous id."""
+    subject = text_attr(attrs, "subject", path, "/")
+    try:
+        return check_subject(subject)
+    except ConfigError as e:
+        raise FormatError(f"invalid session file: {e.message}", path) from None
 
 
 def _measured_fs(attrs) -> float | None:
