@@ -145,13 +145,16 @@ def methods_paragraphs(run: AnalysisRun) -> list[str]:
         f"the median and mean frequency (Welch, {sp.welch_window_s * 1000:g} ms Hann windows, "
         f"{sp.overlap * 100:g} % overlap).")
     out.append(
-        "Statistics. Hinge and squat were compared per muscle and per index with paired "
-        "tests: repetitions paired by order within a session (one subject), or subjects' "
-        "means paired by subject (several subjects). Differences are given with t-based 95 % "
-        f"confidence intervals and Hedges' g_av {cite('lakens')}; the paired t-test is used "
-        "unless Shapiro-Wilk rejects normality of the differences (then the Wilcoxon "
-        "signed-rank test, with at least 6 pairs); p values are Holm-corrected across the "
-        f"muscles of a comparison and separately across its indices {cite('holm')}.")
+        "Statistics. Hinge and squat were compared per muscle and per index. For one "
+        "subject, the repetitions of each task (pooled over the subject's sessions) were "
+        "treated as independent samples of that person and compared with Welch's t-test, "
+        "with a Welch 95 % confidence interval of the difference and Hedges' g for "
+        f"independent samples {cite('lakens')}: single-subject inference, about this person, "
+        "not about people. For several subjects, subjects' means were paired by subject "
+        "(paired t-test, or the Wilcoxon signed-rank test when Shapiro-Wilk rejects "
+        f"normality of the differences, with at least 6 pairs; Hedges' g_av {cite('lakens')}). "
+        "p values are Holm-corrected across the muscles of a comparison and separately "
+        f"across its indices {cite('holm')}.")
     q = cfg.quality
     out.append(
         f"Quality. Each trial and channel was checked for a railed or clipped signal "

@@ -70,8 +70,9 @@ def test_process_writes_tables_and_provenance(sessions, tmp_path, capsys):
     comp = pd.read_csv(tmp_path / "res" / "metrics.comparisons.csv")
     assert {"reps", "subjects"} == set(comp.level)
     task = comp[(comp.comparison == "task") & (comp.level == "reps")]
-    assert set(task.test) <= {"paired t", "Wilcoxon signed-rank"}
-    assert task.pairing.str.contains("paired by order").all()
+    # repetitions of one person are independent samples, never pairs (issue 17)
+    assert set(task.test) == {"Welch t"}
+    assert task.pairing.str.contains("independent samples").all()
     assert (comp[comp.level == "subjects"].n == 2).all()
     assert (tmp_path / "res" / "metrics.indices.csv").exists()
     curves = pd.read_csv(tmp_path / "res" / "metrics.curves.csv")
