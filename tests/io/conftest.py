@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from gui_bdf_writer import gui_bdf
 from gui_writers import BOARDS as GUI_BOARDS
 from gui_writers import channel_names, java_double
 from sd_writer import record
@@ -168,6 +169,8 @@ def synthetic_files(tmp_path_factory) -> dict[str, tuple[Path, str | None]]:
     out["edf"] = (write_edf(d / "a.edf", [(x, 500, "EMG1", "uV"), (x / 1e3, 500, "EMG2", "mV")],
                             annotations=[(0.5, "go")]), None)
     out["bdf"] = (write_edf(d / "a.bdf", [(x, 500, "EMG1", "uV")], bdf=True), None)
+    (d / "gui.bdf").write_bytes(gui_bdf(random_uv(rng, 500, 8), 250))
+    out["gui-bdf"] = (d / "gui.bdf", None)
     for name, n_ch in (("sd-cyton", 8), ("sd-daisy", 16)):
         p = d / f"OBCI_{n_ch}.TXT"
         p.write_bytes(record(n, n_ch=n_ch, seed=n_ch)[0].file())
@@ -179,7 +182,7 @@ def synthetic_files(tmp_path_factory) -> dict[str, tuple[Path, str | None]]:
 
 
 SYNTHETIC_IDS = ("daisy-v6", "wifi-v6", "ganglion-v6", "brainflow-cyton", "brainflow-daisy",
-                 "edf", "bdf", "daisy-v6-gz", "sd-cyton", "sd-daisy")
+                 "edf", "bdf", "daisy-v6-gz", "sd-cyton", "sd-daisy", "gui-bdf")
 
 
 def pytest_generate_tests(metafunc):
