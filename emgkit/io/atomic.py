@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from os import PathLike
 from pathlib import Path
 
+from emgkit.errors import FormatError
+from emgkit.io.lock import write_lock
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | PathLike, copy_existing: bool = False) -> Iterator[Path]:
@@ -30,25 +33,50 @@ def atomic_path(target: str | PathLike, copy_existing: bool = False) -> Iterator
     Notes
     -----
     On any exception the temporary file is removed and ``target`` is left as it was.
+    The target's write lock (:mod:`emgkit.io.lock`) is held for the whole block, so a
+    second emgkit writer is refused; with ``copy_existing`` the target must also be
+    unchanged when the copy replaces it (a writer that ignores the lock, say, or a file
+    rewritten over a network share), else nothing is replaced.
+
+    Raises
+    ------
+    FormatError
+        If another emgkit process is writing ``target``, or it changed meanwhile.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    with write_lock(target):
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part",
+                                   dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        try:
+            before = None
+            if copy_existing and target.exists():
+                before = _identity(target)
+                shutil.copyfile(target, tmp_path)
+            else:
+                tmp_path.unlink()
+            yield tmp_path
+            _fsync(tmp_path)
+            if before is not None and _identity(target) != before:
+                raise FormatError("changed by another program while this command worked on a "
+                                  "copy: not replaced, nothing was written", target)
+            os.replace(tmp_path, target)
+            _fsync_dir(target.parent)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                tmp_path.unlink()
+            raise
+
+
+def _identity(path: Path) -> tuple | None:
+    """Return what tells that a file changed: device, inode, size, modification time."""
     try:
-        if copy_existing and target.exists():
-            shutil.copyfile(target, tmp_path)
-        else:
-            tmp_path.unlink()
-        yield tmp_path
-        _fsync(tmp_path)
-        os.replace(tmp_path, target)
-        _fsync_dir(target.parent)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-        raise
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _fsync(path: Path) -> None:

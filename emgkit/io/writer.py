@@ -19,7 +19,7 @@ import numpy as np
 
 from emgkit._version import __version__
 from emgkit.errors import FormatError
-from emgkit.io import schema
+from emgkit.io import lock, schema
 from emgkit.io.atomic import atomic_path
 from emgkit.io.clock import MEASURED_FS_ATTR, audit_trial_group
 from emgkit.model.montage import Montage
@@ -178,11 +178,16 @@ class SessionWriter:
     def __init__(self, path: str | PathLike):
         from emgkit.io.reader import SessionFile  # validates format and version
 
-        with SessionFile(path) as sf:
-            self.montage = sf.montage
-            self.device = sf.device
-        self.path = Path(path)
-        self.file = h5py.File(self.path, "r+", rdcc_nbytes=32 * 1024**2)
+        self._lock = lock.acquire(path)  # no second writer, whatever HDF5's locking
+        try:
+            with SessionFile(path) as sf:
+                self.montage = sf.montage
+                self.device = sf.device
+            self.path = Path(path)
+            self.file = h5py.File(self.path, "r+", rdcc_nbytes=32 * 1024**2)
+        except BaseException:
+            lock.release(self._lock)
+            raise
         self._open: list[TrialWriter] = []
 
     def __enter__(self) -> SessionWriter:
@@ -295,10 +300,15 @@ class SessionWriter:
         return tw.id
 
     def close(self) -> None:
-        """Close the file; trials still open stay marked incomplete."""
-        if self.file.id.valid:
-            self.file.flush()
-            self.file.close()
+        """Close the file (trials still open stay marked incomplete) and release its lock."""
+        try:
+            if self.file.id.valid:
+                self.file.flush()
+                self.file.close()
+        finally:
+            if self._lock is not None:
+                lock.release(self._lock)
+                self._lock = None
 
 
 def create_session(
