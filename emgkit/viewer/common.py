@@ -12,6 +12,7 @@ COMMON_SHORTCUTS = (
     ("Ctrl+S", "save a screenshot (PNG) of the window in the current folder"),
     ("V", "next view: raw, filtered, RMS envelope"),
     ("1 / 2 / 3", "raw / filtered / RMS envelope"),
+    ("A", "amplitude scale: common to all rows / per row"),
     ("F1 or ?", "show or hide this help"),
     ("Ctrl+Q", "quit (a running recording is stopped and saved)"),
 )

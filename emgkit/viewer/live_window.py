@@ -96,7 +96,6 @@ class LiveWindow(ViewerWindow):
         ("M", "insert a marker"),
         ("P", "pause / resume the display (acquisition continues)"),
         ("D", "show / hide the low-back dominance indicator"),
-        ("A", "amplitude scale: common to all rows / per row"),
         ("Space", "protocol: start the prompted trial"),
         ("N", "protocol: skip the prompted trial"),
         ("Esc", "protocol: stop the protocol (the current trial is kept)"),

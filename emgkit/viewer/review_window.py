@@ -61,7 +61,6 @@ class ReviewWindow(ViewerWindow):
         ("Home", "show the whole trial"),
         ("mouse wheel / drag", "zoom / pan in time (reads only the visible slice)"),
         ("click in a shaded repetition", "select it"),
-        ("A", "amplitude scale: common to all rows and trials / per row"),
     )
 
     def __init__(self, path, view: str = "filtered", parent=None, *, config=None,
