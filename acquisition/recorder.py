@@ -13,7 +13,11 @@ Guarantees (see ``docs/acquisition.md``):
   filled in: sample indices follow the stored rows (``docs/session-format.md``).
 - A trial is marked ``completed`` only when it is closed normally; a disconnect or an
   overflow closes it with ``completed = False`` and a note, keeping every sample so far.
+- A full disk closes the trial incomplete while there is room (:mod:`acquisition.diskguard`);
+  a write that fails anyway leaves the file as at its last flush, and stops the recorder.
 - Memory is flat: nothing grows with the recording's length but the events.
+
+The trial being written, and the results, are in :mod:`acquisition.trials`.
 """
 
 from __future__ import annotations
@@ -23,82 +27,28 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from os import PathLike
 
 import numpy as np
 
+from acquisition.diskguard import DiskFullError, DiskGuard, bytes_per_sample, fence, write_error
 from acquisition.live import LiveQuality
 from acquisition.sources.base import Block, Source
-from emgkit.core.packets import find_gaps
+from acquisition.trials import (
+    OpenTrial,
+    RecorderStatus,
+    ScheduledEvent,
+    TrialResult,
+    merge_blocks,
+)
+from emgkit.core.packets import GAP_BY_COUNTER, find_gaps, size_gaps
 from emgkit.errors import AcquisitionError
-from emgkit.io.writer import SessionWriter, TrialWriter, utc_now
-from emgkit.model.session import Events
+from emgkit.io.writer import SessionWriter, utc_now
 from emgkit.model.tasks import Task
 
 log = logging.getLogger("emgkit")
 
-#: A scheduled event of a trial: (sample offset, kind, label).
-ScheduledEvent = tuple[int, str, str]
-
-
-@dataclass(frozen=True)
-class TrialResult:
-    """How a trial ended.
-
-    Attributes
-    ----------
-    trial_id : str
-        Id in the session file.
-    n_samples : int
-        Samples stored.
-    n_gaps, missing_samples : int
-        Packet-counter gaps found and samples lost in them.
-    completed : bool
-        The ``completed`` flag written to the file.
-    reason : str
-        ``duration`` (reached its length), ``stopped`` (ended by the operator or a
-        signal), ``end`` (the source ran out), ``error`` (disconnect, overflow).
-    message : str
-        A sentence for the operator.
-    """
-
-    trial_id: str
-    n_samples: int
-    n_gaps: int
-    missing_samples: int
-    completed: bool
-    reason: str
-    message: str = ""
-
-
-@dataclass
-class RecorderStatus:
-    """A snapshot for status lines and viewers."""
-
-    trial_id: str | None
-    elapsed_s: float
-    n_samples: int
-    n_gaps: int
-    missing_samples: int
-    n_markers: int
-    queue_blocks: int
-    quality: list[str] = field(default_factory=list)
-    rms_uv: list[float] = field(default_factory=list)
-    error: str | None = None
-
-
-class _Trial:
-    def __init__(self, tw: TrialWriter, n_target: int | None, events: Iterable[ScheduledEvent]):
-        self.tw = tw
-        self.n_target = n_target
-        self.pending = sorted(events)
-        self.n_gaps = 0
-        self.missing = 0
-        self.n_markers = 0
-        self.t0 = time.monotonic()
-        self.done = threading.Event()
-        self.result: TrialResult | None = None
+__all__ = ["Recorder", "RecorderStatus", "ScheduledEvent", "TrialResult"]
 
 
 class Recorder:
@@ -122,6 +72,10 @@ class Recorder:
         ``on_flush(trial_id, n_samples)`` after each flush of a trial (tests, progress).
     batch_s : float
         The writer gathers up to this much data (or waits this long) per HDF5 append.
+    disk_reserve_bytes : int, optional
+        Free disk space below which the open trial is closed (incomplete) and recording
+        stops; a few seconds of data plus 512 KiB if None, 0 for no check
+        (:class:`~acquisition.diskguard.DiskGuard`).
 
     Examples
     --------
@@ -131,7 +85,8 @@ class Recorder:
 
     def __init__(self, source: Source, session_path: str | PathLike, *, queue_blocks: int = 1000,
                  flush_interval_s: float = 0.5, read_timeout_s: float = 0.05,
-                 on_flush: Callable[[str, int], None] | None = None, batch_s: float = 0.1):
+                 on_flush: Callable[[str, int], None] | None = None, batch_s: float = 0.1,
+                 disk_reserve_bytes: int | None = None):
         if not 0 < flush_interval_s <= 1.0:
             raise ValueError(f"flush_interval_s must be in (0, 1], got {flush_interval_s}")
         self.source = source
@@ -146,8 +101,13 @@ class Recorder:
         self._acq: threading.Thread | None = None
         self._wri: threading.Thread | None = None
         self._running = threading.Event()
-        self._trial: _Trial | None = None
+        self._trial: OpenTrial | None = None
         self._prev_counter: int | None = None
+        self._prev_ts: float | None = None
+        #: Samples of the board's timeline since the first one received, lost ones included.
+        self.stream_samples = 0
+        self._guard = DiskGuard(session_path, self.info.fs_hz * bytes_per_sample(
+            len(self.info.channels)), disk_reserve_bytes)
         self._last_flush = time.monotonic()
         self.error: AcquisitionError | None = None
         self.quality = LiveQuality(self.info.fs_hz, len(self.info.channels),
@@ -224,7 +184,8 @@ class Recorder:
 
     # -- trials ----------------------------------------------------------------------------
     def begin_trial(self, task: Task, *, duration_s: float | None = None, notes: str = "",
-                    events: Iterable[ScheduledEvent] = ()) -> None:
+                    events: Iterable[ScheduledEvent] = (),
+                    at_stream_sample: int | None = None) -> None:
         """Start a trial with the next block; it ends after ``duration_s`` or :meth:`end_trial`.
 
         Parameters
@@ -237,6 +198,9 @@ class Recorder:
             Free text stored with the trial.
         events : iterable of (int, str, str)
             Events to write at sample offsets (e.g. a protocol's repetitions).
+        at_stream_sample : int, optional
+            Start with this sample of the board's timeline (:attr:`stream_samples`)
+            instead of the next block, if it has not passed yet.
         """
         self._raise_if_failed()
         if self._trial is not None:
@@ -244,7 +208,7 @@ class Recorder:
         n_target = None if duration_s is None else max(1, round(duration_s * self.info.fs_hz))
         done = threading.Event()
         box: list = []
-        self._q.put(("begin", task, n_target, notes, list(events), box, done))
+        self._q.put(("begin", task, n_target, notes, list(events), at_stream_sample, box, done))
         done.wait()
         if box and isinstance(box[0], BaseException):
             raise box[0]
@@ -394,8 +358,12 @@ class Recorder:
                         return
                     self._on_control(control)
                 self._maybe_flush()
-            except Exception as e:  # disk full, HDF5 error: fail loudly, keep what we have
-                log.exception("recorder writer failed")
+            except DiskFullError as e:  # the guard: there is still room to close the trial
+                self._fail(e)
+            except (OSError, RuntimeError) as e:  # a failed write: keep the file as flushed
+                self._write_failed(e)
+            except Exception as e:  # a bug: close the trial with what we have
+                log.debug("recorder writer failed", exc_info=True)
                 self._fail(AcquisitionError(f"writing {self.path} failed: "
                                             f"{type(e).__name__}: {e}"))
 
@@ -416,37 +384,19 @@ class Recorder:
             except queue.Empty:
                 break
             if not isinstance(item, Block):
-                return _merge(blocks), item
+                return merge_blocks(blocks), item
             blocks.append(item)
             n += item.n_samples
-        return _merge(blocks), None
+        return merge_blocks(blocks), None
 
     def _on_control(self, item: tuple) -> None:
         kind = item[0]
         if kind == "begin":
-            _, task, n_target, notes, events, box, done = item
-            # begin_trial checked for a failure before queueing this, but a "fatal" or
-            # "eos" queued ahead of it may have been handled since: then there is no
-            # acquisition left to fill the trial, which would never end.
-            if self.error is not None or self._ended:
-                box.append(self.error or AcquisitionError(
-                    f"the source {self.info.address} has ended"))
-                done.set()
-                return
-            try:
-                tw = self._sw.begin_trial(task, self.info.fs_hz, accel=self.info.has_accel,
-                                          package_num=True, timestamps=True,
-                                          start_time=utc_now(), notes=notes, compress=False)
-                self._trial = _Trial(tw, n_target, events)
-                self.last_result = None
-                self._go.set()
-            except Exception as e:
-                box.append(e)
-            done.set()
+            self._open_trial(*item[1:])
         elif kind == "event":
             t = self._trial
             if t is not None:
-                t.tw.add_events(Events([t.tw.n_samples], [item[1]], [item[2]], [item[3]]))
+                t.add_rows([(t.tw.n_samples, item[1], item[2], item[3])])
         elif kind == "end":
             self._close_trial(item[1], item[2], item[3])
         elif kind == "eos":
@@ -455,93 +405,91 @@ class Recorder:
         elif kind == "fatal":
             self._fail(item[1])
 
+    def _open_trial(self, task: Task, n_target: int | None, notes: str, events: list,
+                    start_at: int | None, box: list, done: threading.Event) -> None:
+        # begin_trial checked for a failure before queueing this, but a "fatal" or "eos"
+        # queued ahead of it may have been handled since: then there is no acquisition
+        # left to fill the trial, which would never end.
+        try:
+            if self.error is not None or self._ended:
+                raise self.error or AcquisitionError(
+                    f"the source {self.info.address} has ended")
+            self._guard.check()
+            tw = self._sw.begin_trial(task, self.info.fs_hz, accel=self.info.has_accel,
+                                      package_num=True, timestamps=True,
+                                      start_time=utc_now(), notes=notes, compress=False)
+            self._trial = OpenTrial(tw, n_target, events)
+            self._trial.start_at = start_at
+            self.last_result = None
+            self._go.set()
+        except Exception as e:
+            box.append(e)
+        done.set()
+
     def _fail(self, err: AcquisitionError) -> None:
         self.error = err
         self._running.clear()
         if self._trial is not None:
-            self._close_trial(False, str(err), "error")
+            try:
+                self._close_trial(False, str(err), "error")
+            except (OSError, RuntimeError) as e:  # the file cannot take the close
+                self._write_failed(e)
+                self.error = err
+
+    def _write_failed(self, exc: BaseException) -> None:
+        """Fence the file after a failed write (kept as last flushed), end the trial, stop."""
+        log.debug("recorder write failed", exc_info=True)
+        t = self._trial
+        err = write_error(self.path, exc, None if t is None else t.flushed)
+        if self._sw is not None:
+            fence(self._sw.file)
+        self.error = err
+        self._running.clear()
+        if t is not None:
+            t.result_of(False, str(err), "error", self.info.fs_hz)
+            self._finish(t)
 
     def _on_block(self, block: Block) -> None:
         self.n_blocks += 1
+        info = self.info
         pn = block.package_num
-        at, missing = find_gaps(pn, self.info.counter_step, self.info.counter_modulo,
+        at, missing = find_gaps(pn, info.counter_step, info.counter_modulo,
                                 previous=self._prev_counter)
+        labels = np.full(at.size, GAP_BY_COUNTER, dtype=object)
+        if at.size:
+            missing, labels = size_gaps(at, missing, block.timestamps_s, info.fs_hz,
+                                        info.counter_step, info.counter_modulo,
+                                        previous_s=self._prev_ts)
+        pos0 = self.stream_samples
+        self.stream_samples += block.n_samples + int(missing.sum())
         self._prev_counter = int(pn[-1])
+        self._prev_ts = float(block.timestamps_s[-1])
         self.quality.update(block.emg_uv)
         t = self._trial
-        if t is not None:
-            n0 = t.tw.n_samples
-            take = block.n_samples
-            if t.n_target is not None:
-                take = min(take, t.n_target - n0)
-            part = block if take == block.n_samples else block.slice(0, take)
-            t.tw.append(part.emg_uv, part.accel_g if self.info.has_accel else None,
-                        part.package_num, part.timestamps_s)
-            self._events_of(t, part, n0, at[at < take], missing[at < take])
-            if t.n_target is not None and t.tw.n_samples >= t.n_target:
+        if t is not None and t.start_at is not None:
+            block, at, missing, labels = _from_stream_sample(block, at, missing, labels, pos0,
+                                                             t.start_at)
+            if block.n_samples:
+                t.start_at = None
+        if t is not None and block.n_samples:
+            if t.write(block, info.has_accel, at, missing, labels):
                 self._close_trial(True, "", "duration")
         for cb in self._subscribers:
             cb(block)
-
-    def _events_of(self, t: _Trial, part: Block, n0: int, at: np.ndarray,
-                   missing: np.ndarray) -> None:
-        samples, kinds, labels, values = [], [], [], []
-        for a, m in zip(at, missing):
-            if n0 + a == 0:  # lost before the trial's first sample: not this trial's
-                continue
-            samples.append(n0 + int(a))
-            kinds.append("gap")
-            labels.append("")
-            values.append(float(m))
-            t.n_gaps += 1
-            t.missing += int(m)
-        if part.marker is not None:
-            for i in np.nonzero(part.marker)[0]:
-                samples.append(n0 + int(i))
-                kinds.append("marker")
-                labels.append(f"{part.marker[i]:g}")
-                values.append(float(part.marker[i]))
-                t.n_markers += 1
-        n1 = n0 + part.n_samples
-        while t.pending and t.pending[0][0] <= n1 and (
-                t.pending[0][0] < n1 or t.n_target == n1):
-            off, kind, label = t.pending.pop(0)
-            samples.append(int(off))
-            kinds.append(kind)
-            labels.append(label)
-            values.append(np.nan)
-        if samples:
-            order = np.argsort(samples, kind="stable")
-            t.tw.add_events(Events(np.asarray(samples)[order], np.asarray(kinds, object)[order],
-                                   np.asarray(labels, object)[order],
-                                   np.asarray(values)[order]))
 
     def _close_trial(self, completed: bool, note: str, reason: str) -> None:
         t = self._trial
         if t is None:
             return
-        tw = t.tw
-        if t.pending:  # scheduled events that fall at or before the last sample
-            late = [e for e in t.pending if e[0] <= tw.n_samples]
-            if late:
-                tw.add_events(Events([e[0] for e in late], [e[1] for e in late],
-                                     [e[2] for e in late]))
-        if note:
-            old = tw.group.attrs.get("notes", "")
-            tw.group.attrs["notes"] = f"{old}; {note}" if old else note
-        tw.close(completed)
+        t.close(completed, note, reason, self.info.fs_hz)
+        self._finish(t)
+
+    def _finish(self, t: OpenTrial) -> None:
         self._last_flush = time.monotonic()
-        secs = tw.n_samples / self.info.fs_hz
-        message = (f"trial {tw.id}: {tw.n_samples} samples ({secs:.2f} s) saved, "
-                   f"{t.n_gaps} gaps ({t.missing} samples lost)")
-        if note:
-            message += f"; {note}"
-        t.result = TrialResult(tw.id, tw.n_samples, t.n_gaps, t.missing, completed, reason,
-                               message)
         self.last_result = t.result
         self._trial = None
         if self.on_flush is not None:
-            self.on_flush(tw.id, tw.n_samples)
+            self.on_flush(t.tw.id, t.tw.n_samples)
         t.done.set()
 
     def _maybe_flush(self) -> None:
@@ -552,21 +500,24 @@ class Recorder:
         self._last_flush = time.monotonic()
         t = self._trial
         if t is not None:
+            self._guard.check()
             t.tw.flush()
+            t.flushed = t.tw.n_samples
             if self.on_flush is not None:
                 self.on_flush(t.tw.id, t.tw.n_samples)
 
 
-def _merge(blocks: list[Block]) -> Block | None:
-    """Concatenate consecutive blocks (None if there are none)."""
-    if not blocks:
-        return None
-    if len(blocks) == 1:
-        return blocks[0]
+def _from_stream_sample(block: Block, at: np.ndarray, missing: np.ndarray, labels: np.ndarray,
+                        pos0: int, start: int):
+    """Return the part of ``block`` from stream sample ``start`` on (``pos0``: its first).
 
-    def cat(name):
-        parts = [getattr(b, name) for b in blocks]
-        return None if any(p is None for p in parts) else np.concatenate(parts)
-
-    return Block(cat("emg_uv"), cat("package_num"), cat("timestamps_s"), cat("accel_g"),
-                 cat("marker"))
+    Stream samples count the lost ones too, so a trial begun at a stream sample starts
+    where the board's own timeline says, whatever was lost before.
+    """
+    extra = np.zeros(block.n_samples, np.int64)
+    np.add.at(extra, at, missing)
+    index = pos0 + np.arange(block.n_samples) + np.cumsum(extra)
+    first = int(np.searchsorted(index, start))
+    keep = at >= first
+    return (block.slice(first, block.n_samples), at[keep] - first, missing[keep],
+            labels[keep])

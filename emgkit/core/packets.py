@@ -70,3 +70,76 @@ def find_gaps(
     offset = 0 if previous is not None else 1
     keep = missing > 0
     return (bad[keep] + offset).astype(np.int64), missing[keep].astype(np.int64)
+
+
+#: Labels of ``gap`` events: how the number of missing samples was found.
+GAP_BY_COUNTER = ""
+GAP_BY_TIMESTAMPS = "timestamps"
+GAP_UNCERTAIN = "uncertain"
+
+
+def size_gaps(
+    at: np.ndarray,
+    missing: np.ndarray,
+    timestamps_s: np.ndarray,
+    fs_hz: float,
+    step: int = 1,
+    modulo: int = 256,
+    previous_s: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Size counter gaps with host time stamps where the counter alone cannot tell.
+
+    A counter that wraps every ``modulo / step`` samples (one *cycle*) gives a gap only
+    modulo one cycle: ``k`` or ``k + cycle`` or ``k + 2 cycles``... lost samples look
+    alike. The host time stamps of the samples on either side of the gap choose between
+    them: the count consistent with the counter nearest to ``dt x fs - 1``.
+
+    Parameters
+    ----------
+    at, missing : numpy.ndarray
+        From :func:`find_gaps` (with ``previous`` given when ``previous_s`` is).
+    timestamps_s : numpy.ndarray
+        ``(n_samples,)`` host time of each sample, in seconds.
+    fs_hz : float
+        Sampling rate in Hz.
+    step, modulo : int
+        The counter's step per sample and period, as given to :func:`find_gaps`.
+    previous_s : float, optional
+        Time stamp of the sample before ``timestamps_s[0]`` (streaming use).
+
+    Returns
+    -------
+    missing : numpy.ndarray
+        int64 samples lost in each gap.
+    labels : numpy.ndarray
+        object ``(n_gaps,)``: :data:`GAP_BY_COUNTER` (``""``, the counter's count agrees
+        with the time stamps), :data:`GAP_BY_TIMESTAMPS` (the gap is one or more
+        counter cycles longer than the counter says) or :data:`GAP_UNCERTAIN` (the time
+        stamps are missing or agree with no count the counter allows: the count given is
+        the nearest one the counter allows).
+
+    Notes
+    -----
+    Time stamps are parse times, with jitter; a quarter of a cycle (0.26 s at 250 Hz,
+    64 ms at 1 kHz) is accepted between the time stamps and the count.
+    """
+    at = np.asarray(at, dtype=np.int64)
+    out = np.asarray(missing, dtype=np.int64).copy()
+    labels = np.full(at.size, GAP_BY_COUNTER, dtype=object)
+    if at.size == 0:
+        return out, labels
+    ts = np.asarray(timestamps_s, dtype=np.float64)
+    shift = 0
+    if previous_s is not None:
+        ts = np.concatenate([[float(previous_s)], ts])
+        shift = 1
+    cycle = modulo // step
+    dt = ts[at + shift] - ts[at + shift - 1]
+    by_time = dt * fs_hz - 1.0
+    k = np.maximum(np.rint((by_time - out) / cycle), 0).astype(np.int64)
+    k[~np.isfinite(by_time)] = 0
+    best = out + k * cycle
+    ok = np.isfinite(by_time) & (np.abs(by_time - best) <= cycle / 4)
+    labels[ok & (k > 0)] = GAP_BY_TIMESTAMPS
+    labels[~ok] = GAP_UNCERTAIN
+    return best, labels
