@@ -19,14 +19,12 @@ HELP = "simulate, record (Cyton emulator + BrainFlow), process and report a lab 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``demo`` options."""
-    from emgkit.demo import DEFAULT_SPEED
-
     p.add_argument("--out", metavar="DIR", default="emgkit-demo",
                    help="output folder (default: ./emgkit-demo); its demo files are replaced")
     p.add_argument("--seed", type=int, default=0, help="simulator seed (default 0)")
-    p.add_argument("--speed", type=float, default=DEFAULT_SPEED,
-                   help=f"emulator pace in multiples of real time (default {DEFAULT_SPEED:g}; "
-                   "1 = a real board's pace)")
+    p.add_argument("--speed", type=float, default=None,
+                   help="emulator pace in multiples of real time (default 4; 1 = a real "
+                   "board's pace)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDF report")
 
 
@@ -34,13 +32,14 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo and print the files it wrote."""
     import sys
 
-    from emgkit.demo import run_demo
+    from emgkit.demo import DEFAULT_SPEED, run_demo
 
     def progress(line: str) -> None:
         sys.stderr.write(f"demo: {line}\n")
         sys.stderr.flush()
 
-    result = run_demo(args.out, seed=args.seed, speed=args.speed, pdf=not args.no_pdf,
+    speed = DEFAULT_SPEED if args.speed is None else args.speed
+    result = run_demo(args.out, seed=args.seed, speed=speed, pdf=not args.no_pdf,
                       progress=progress)
     for p in result.paths.values():
         print(p)

@@ -19,10 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 from emgkit.analysis.indices import BALANCED_RATIO, low_back_word, ratio_band
+from emgkit.analysis.palette import TASK_COLOURS as _TASK_HEX
+from emgkit.analysis.palette import task_rgb
 from emgkit.model.montage import Montage
-
-# The report's task colours (the one definition until a shared module holds them).
-from emgkit.report.figures import COLORS as _REPORT_TASK_COLOURS
 
 #: Signal views the viewer offers, in the order the ``V`` key cycles them.
 VIEWS = ("raw", "filtered", "envelope")
@@ -42,14 +41,8 @@ ROW_MARGIN = 0.06
 LOW_BACK_COLOURS = ("#207020", "#505050", "#c00000")
 
 
-def hex_rgb(colour: str) -> tuple[int, int, int]:
-    """Return ``(r, g, b)`` of a ``#rrggbb`` colour."""
-    c = colour.lstrip("#")
-    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
-
-
-#: Colour (RGB) of each task's curves, as in the report (``emgkit.report.figures``).
-TASK_COLOURS = {task: hex_rgb(c) for task, c in _REPORT_TASK_COLOURS.items()}
+#: Colour (RGB) of each task's curves: the report's (:mod:`emgkit.analysis.palette`).
+TASK_COLOURS = {task: task_rgb(task) for task in _TASK_HEX}
 
 
 def regions_of(montage: Montage) -> list[str]:
