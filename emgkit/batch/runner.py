@@ -146,7 +146,7 @@ def process_session(path: str, name: str, out_dir: str, config: ProcessingConfig
     """
     from emgkit.analysis.files import analyse_files, provenance, write_table
     from emgkit.errors import EmgkitError
-    from emgkit.io.atomic import atomic_path
+    from emgkit.io.atomic import atomic_folder
     from emgkit.io.hashing import sha256_file
 
     t0 = time.perf_counter()
@@ -159,12 +159,11 @@ def process_session(path: str, name: str, out_dir: str, config: ProcessingConfig
         record = provenance(run, "emgkit batch", config_file,
                             {t: f"{t}.csv" for t in TABLES})
         record["batch"] = {"input_sha256": input_sha, "config_sha256": cfg_sha}
-        folder.mkdir(parents=True, exist_ok=True)
-        for t in TABLES:
-            with atomic_path(folder / f"{t}.csv") as tmp:
-                write_table(run.tables[t], tmp, ".csv")
-        with atomic_path(folder / "provenance.json") as tmp:  # last: marks completion
-            tmp.write_text(json.dumps(record, indent=2, allow_nan=False), encoding="utf-8")
+        with atomic_folder(folder, replace=True) as tmp:  # a session's results appear whole
+            for t in TABLES:
+                write_table(run.tables[t], tmp / f"{t}.csv", ".csv")
+            (tmp / "provenance.json").write_text(json.dumps(record, indent=2, allow_nan=False),
+                                                 encoding="utf-8")
     except EmgkitError as e:
         return SessionResult(path, name, "failed", " ".join(str(e).split()),
                              seconds=time.perf_counter() - t0)

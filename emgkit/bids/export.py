@@ -22,12 +22,8 @@ temporary folder beside ``out_dir`` and renamed into place when complete.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -37,6 +33,7 @@ import numpy as np
 
 from emgkit.bids.labels import BIDS_VERSION, DATATYPE, bids_label, file_stem, task_label
 from emgkit.errors import ConfigError, FormatError
+from emgkit.io.atomic import atomic_folder
 from emgkit.io.cells import neutralise_cell
 from emgkit.model.session import Session, Trial
 
@@ -421,17 +418,9 @@ def export_bids(sessions: Sequence[Session | str | PathLike], out_dir: str | Pat
         raise ConfigError("no sessions to export")
     recs = plan([_load(s) for s in sessions])
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         for rec in recs:
             _write_recording(tmp, rec)
         _write_top(tmp, recs, name, authors, license)
-        if out.exists():
-            out.rmdir()
-        os.replace(tmp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(tmp)
-        raise
     return [out / r.stem.split("_")[0] / (f"ses-{r.ses}" if r.ses else "") / DATATYPE
             / f"{r.stem}_emg.bdf" for r in recs]

@@ -30,6 +30,7 @@ from emgkit.cli import (
     cmd_view,
 )
 from emgkit.errors import EmgkitError
+from emgkit.io.atomic import disk_error_reason
 
 #: Sub-command modules; each has ``NAME``, ``HELP``, ``add_arguments(p)`` and ``run(args)``.
 COMMANDS = (cmd_import, cmd_check, cmd_process, cmd_report, cmd_record, cmd_recover, cmd_view,
@@ -94,6 +95,13 @@ def main(argv: list[str] | None = None) -> int:
             return _internal_error(prog, args, e)
         sys.stderr.write(f"{prog}: error: this command needs {module}, which is not installed "
                          f"(or does not import here): pip install 'emgkit[{extra}]'\n")
+        return 2
+    except OSError as e:
+        reason = disk_error_reason(e)
+        if reason is None:
+            return _internal_error(prog, args, e)
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        sys.stderr.write(f"{prog}: error: {where}cannot write: {reason}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write(f"{prog}: interrupted\n")
