@@ -55,9 +55,15 @@ class AnalysisRun:
         ``metrics``, ``comparisons``, ``indices`` and ``curves``
         (:mod:`emgkit.analysis.tables`).
     warnings : tuple of str
-        Each distinct warning message of the processing, once.
+        Each distinct warning message of the processing, once, then one sentence per
+        fallback (``"s01.h5: mains: 60 Hz in the data, the session says 50 Hz: notched
+        at 60 Hz"``).
     config : ProcessingConfig
         The parameters used.
+    fallbacks : tuple of dict
+        Every fallback the analysis took, in session order: ``session`` (file name),
+        ``kind`` (``mains``, ``segmentation``, ``mvc_reference``), ``sentence``,
+        ``trials``. A report's summary opens with these.
     """
 
     metrics: tuple[SessionMetrics, ...]
@@ -65,6 +71,7 @@ class AnalysisRun:
     tables: dict
     warnings: tuple[str, ...]
     config: ProcessingConfig
+    fallbacks: tuple[dict, ...] = ()
 
 
 def load_config(path: str | PathLike | None) -> ProcessingConfig:
@@ -111,21 +118,40 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         sm = analyse_session(session, config, name=path.name, qualities=qualities)
     except AnalysisError as e:
         raise AnalysisError(e.message, path) from None
-    reps = {tm.trial.id: tm.reps for tm in sm.trials}
+    record = {"path": str(path), "sha256": digest, "subject": session.subject,
+              "board": session.device.board, "fs_hz": session.device.fs_hz,
+              "mains_hz": session.device.mains_hz,
+              "reference_uv": None if sm.reference_uv is None else dict(
+                  zip(session.montage.names, (float(v) for v in sm.reference_uv))),
+              **processing_record(sm)}
+    return sm, record
+
+
+def processing_record(sm: SessionMetrics) -> dict:
+    """Return what was applied to a session, for its provenance record.
+
+    Keys: ``processing`` (the :class:`~emgkit.core.ProcessingChain` of each region and
+    sampling rate, with the mains decision), ``mvc_references`` (per channel: trial,
+    stretch, value), ``fallbacks`` and ``trials`` (each with its source file and its
+    repetitions, the segmentation method and what each method found).
+    """
     trials = []
-    for t in session.trials:
+    for tm in sm.trials:
+        t, seg = tm.trial, tm.segmentation
         src = None if t.source is None else {
             "path": t.source.path, "sha256": t.source.sha256, "format": t.source.format}
         trials.append({"id": t.id, "task": t.task.name, "variant": t.task.variant,
                        "load_kg": t.task.load_kg, "fs_hz": t.fs_hz, "source": src,
+                       "notes": t.notes or None,
                        "repetitions": [{"start": r.start, "end": r.end, "method": r.method}
-                                       for r in reps[t.id]]})
-    ref = None if sm.reference_uv is None else dict(
-        zip(session.montage.names, (float(v) for v in sm.reference_uv)))
-    record = {"path": str(path), "sha256": digest, "subject": session.subject,
-              "board": session.device.board, "fs_hz": session.device.fs_hz,
-              "reference_uv": ref, "trials": trials}
-    return sm, record
+                                       for r in tm.reps],
+                       "segmentation": None if seg is None else {
+                           "method": seg.method, "attempts": list(seg.attempts),
+                           "fallback": seg.fallback}})
+    return {"processing": [c.to_dict() for c in sm.chains],
+            "mvc_references": [r.to_dict() for r in sm.references],
+            "fallbacks": [f.to_dict() for f in sm.fallbacks],
+            "trials": trials}
 
 
 def analysis_tables(metrics: Sequence[SessionMetrics]) -> dict:
@@ -161,9 +187,12 @@ def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> 
             sm, record = analyse_file(p, config)
             metrics.append(sm)
             inputs.append(record)
-    messages = tuple(dict.fromkeys(str(w.message) for w in caught))
+    fallbacks = tuple({"session": sm.name or str(p), **f.to_dict()}
+                      for sm, p in zip(metrics, paths) for f in sm.fallbacks)
+    messages = tuple(dict.fromkeys([*(str(w.message) for w in caught),
+                                    *(f"{f['session']}: {f['sentence']}" for f in fallbacks)]))
     return AnalysisRun(tuple(metrics), tuple(inputs), analysis_tables(metrics), messages,
-                       config)
+                       config, fallbacks)
 
 
 def provenance(run: AnalysisRun, command: str, config_file: str | PathLike | None = None,

@@ -25,18 +25,22 @@ import numpy as np
 from emgkit.analysis.quality import session_quality
 from emgkit.analysis.segmentation import (
     Repetition,
+    Segmentation,
     ensemble,
-    segment_trial,
+    segment_trial_explained,
     time_normalise,
 )
 from emgkit.core import (
     LowSampleRateWarning,
+    ProcessingChain,
+    decide_mains,
     detect_bursts,
     normalise,
     process_trial_emg,
-    select_reference,
     spectral_frequencies,
+    trial_chains,
 )
+from emgkit.core.normalise import reference_with_sources
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.session import Session, Trial
@@ -94,6 +98,65 @@ class TrialMetrics:
     curve_sd: np.ndarray
     qc_flags: tuple[tuple[str, ...], ...]
     unit: str
+    segmentation: Segmentation | None = None
+
+
+@dataclass(frozen=True)
+class ChannelReference:
+    """Where one channel's normalisation reference came from.
+
+    Attributes
+    ----------
+    channel : str
+        The channel's name in the montage (``semitendinosus_left``).
+    muscle, side, label : str
+        As in the montage.
+    trial : str or None
+        Id of the trial that supplied the value (None without a reference).
+    start_s, end_s : float
+        Trial time of the stretch the value summarises (equal for a single peak).
+    value_uv : float
+        The reference in microvolts.
+    method : str
+        ``mvc`` (``plateau_mean`` or ``peak``) or ``peak_dynamic``.
+    """
+
+    channel: str
+    muscle: str
+    side: str
+    label: str
+    trial: str | None
+    start_s: float
+    end_s: float
+    value_uv: float
+    method: str
+
+    def to_dict(self) -> dict:
+        """JSON-safe record."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A choice the analysis made because what it looked for was not there.
+
+    Attributes
+    ----------
+    kind : str
+        ``mains``, ``segmentation`` or ``mvc_reference``.
+    sentence : str
+        One plain sentence for the user.
+    trials : tuple of str
+        The trials concerned (empty: the whole session).
+    """
+
+    kind: str
+    sentence: str
+    trials: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-safe record."""
+        return {"kind": self.kind, "sentence": self.sentence, "trials": list(self.trials)}
 
 
 @dataclass(frozen=True)
@@ -112,6 +175,14 @@ class SessionMetrics:
         Every trial, in order.
     config : ProcessingConfig
         The parameters used.
+    chains : tuple of ProcessingChain
+        The chain applied to each region at each sampling rate of the session (the
+        filters were designed from these).
+    references : tuple of ChannelReference
+        Per channel, the trial and stretch that supplied the reference (empty for
+        normalisation method ``none``).
+    fallbacks : tuple of Fallback
+        Each fallback the analysis took (mains, segmentation, MVC reference source).
     """
 
     session: Session
@@ -119,6 +190,9 @@ class SessionMetrics:
     reference_uv: np.ndarray | None
     trials: tuple[TrialMetrics, ...]
     config: ProcessingConfig
+    chains: tuple[ProcessingChain, ...] = ()
+    references: tuple[ChannelReference, ...] = ()
+    fallbacks: tuple[Fallback, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -149,21 +223,43 @@ def _regions(session: Session) -> list[str]:
     return [m.muscle(c.muscle).region for c in m.channels]
 
 
-def _envelopes(session: Session, config: ProcessingConfig, window_s: float | None = None,
+def session_chains(session: Session, config: ProcessingConfig) -> dict:
+    """Decide the mains once per sampling rate from all the session's trials; describe chains.
+
+    Returns
+    -------
+    dict of float to dict of str to ProcessingChain
+        By sampling rate, the chain of each region of the montage
+        (:func:`emgkit.core.trial_chains`); the mains frequency is measured on every trial
+        of that rate at once and compared with the session's ``mains_hz``
+        (:func:`emgkit.core.decide_mains`).
+    """
+    regions = _regions(session)
+    out = {}
+    for fs in dict.fromkeys(t.fs_hz for t in session.trials):
+        arrays = [t.emg_uv for t in session.trials if t.fs_hz == fs]
+        mains = decide_mains(config.filter, fs, arrays, session.device.mains_hz)
+        out[fs] = trial_chains(config, fs, regions, mains)
+    return out
+
+
+def _with_window(config: ProcessingConfig, window_s: float | None) -> ProcessingConfig:
+    if window_s is None or window_s == config.envelope.window_s:
+        return config
+    return dataclasses.replace(config, envelope=dataclasses.replace(
+        config.envelope, window_s=window_s))
+
+
+def _envelopes(session: Session, config: ProcessingConfig, chains: dict,
                task: str | None = None, filtered: bool = False) -> dict:
     """Envelope (and filtered signal) of each trial (of one task), by trial id."""
-    cfg = config
-    if window_s is not None:
-        cfg = dataclasses.replace(config, envelope=dataclasses.replace(
-            config.envelope, window_s=window_s))
     regions = _regions(session)
     out = {}
     for t in session.trials:
         if task is not None and t.task.name != task:
             continue
-        out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, cfg,
-                                      mains_hz=session.device.mains_hz,
-                                      return_filtered=filtered)
+        out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, config,
+                                      chains=chains[t.fs_hz], return_filtered=filtered)
     return out
 
 
@@ -187,25 +283,89 @@ def session_reference(session: Session, config: ProcessingConfig,
         If the method is ``mvc`` and the session has no MVC trials (the message says so
         and names the alternatives), or a channel has no positive reference.
     """
+    return reference_and_sources(session, config, envelopes)[0]
+
+
+def _reference_window(chains: dict) -> float | None:
+    """Return the reference envelope's RMS window when it differs from the task's."""
+    c = next(iter(next(iter(chains.values())).values()))
+    w = c.reference_window_s
+    return None if w is None or w == c.envelope_window_s else w
+
+
+def reference_and_sources(session: Session, config: ProcessingConfig,
+                          envelopes: dict | None = None, chains: dict | None = None
+                          ) -> tuple[np.ndarray | None, tuple[ChannelReference, ...]]:
+    """:func:`session_reference` and, per channel, the trial and stretch that supplied it.
+
+    ``chains`` are those of :func:`session_chains` (computed if None).
+    """
     norm = config.normalisation
     if norm.method == "none":
-        return None
+        return None, ()
+    chains = session_chains(session, config) if chains is None else chains
     if envelopes is None:
-        envelopes = _envelopes(session, config, task="mvc" if norm.method == "mvc" else None)
+        envelopes = _envelopes(session, config, chains,
+                               task="mvc" if norm.method == "mvc" else None)
     ref_env = envelopes
-    if norm.method == "mvc" and norm.mvc_window_s not in (None, config.envelope.window_s):
-        ref_env = _envelopes(session, config, norm.mvc_window_s, "mvc")
-    mvc = [ref_env[t.id] for t in session.trials if t.task.name == "mvc"]
-    dyn = [envelopes[t.id] for t in session.trials
-           if t.task.name not in NOT_DYNAMIC and t.id in envelopes]
-    if norm.method == "mvc" and not mvc:
+    ref_w = _reference_window(chains) if norm.method == "mvc" else None
+    if ref_w is not None:
+        ref_cfg = _with_window(config, ref_w)
+        ref_env = _envelopes(session, ref_cfg, session_chains(session, ref_cfg), "mvc")
+    mvc_trials = [t for t in session.trials if t.task.name == "mvc"]
+    dyn_trials = [t for t in session.trials if t.task.name not in NOT_DYNAMIC
+                  and t.id in envelopes]
+    if norm.method == "mvc" and not mvc_trials:
         raise AnalysisError(
             f"session of subject {session.subject!r} has no MVC trials (task 'mvc'), so there "
             "is no MVC reference; record MVC trials or set normalisation.method = "
             "'peak_dynamic' or 'none' in the config"
         )
-    fs = next((t.fs_hz for t in session.trials if t.task.name == "mvc"), session.device.fs_hz)
-    return select_reference(norm, mvc, dyn, session.montage.names, fs_hz=fs)
+    fs = mvc_trials[0].fs_hz if mvc_trials else session.device.fs_hz
+    ref, where = reference_with_sources(
+        norm, [ref_env[t.id] for t in mvc_trials], [envelopes[t.id] for t in dyn_trials],
+        session.montage.names, fs_hz=fs)
+    used = mvc_trials if norm.method == "mvc" else dyn_trials
+    method = f"mvc ({norm.mvc_reference})" if norm.method == "mvc" else norm.method
+    out = []
+    for c, name, w in zip(session.montage.channels, session.montage.names, where):
+        t = used[w.trial]
+        clock = t.clock_fs_hz
+        end = w.end if w.end - w.start > 1 else w.start  # a single peak: one instant
+        out.append(ChannelReference(name, c.muscle, c.side, c.label or "", t.id,
+                                    w.start / clock, end / clock, w.value_uv, method))
+    return ref, tuple(out)
+
+
+def _untargeted(session: Session, refs: tuple[ChannelReference, ...]) -> Fallback | None:
+    """Channels whose MVC reference comes from an effort targeting another muscle."""
+    mvc = {t.id: t for t in session.trials if t.task.name == "mvc"}
+    targets = {t.task.target for t in mvc.values() if t.task.target}
+    if not targets:
+        return None
+    bad = []
+    for r in refs:
+        if r.trial in mvc and not {r.muscle, *session.montage.muscle(r.muscle).groups} & targets:
+            bad.append((r.channel, r.trial, mvc[r.trial].task.target))
+    if not bad:
+        return None
+    listed = ", ".join(f"{c} from {t} (an effort targeting {g})" for c, t, g in bad)
+    return Fallback("mvc_reference",
+                    f"no MVC trial targets {'these muscles' if len(bad) > 1 else 'this muscle'}, "
+                    f"so the reference is the highest of the other efforts: {listed}",
+                    tuple(dict.fromkeys(t for _, t, _ in bad)))
+
+
+def _segmentation_fallback(segs: dict) -> Fallback | None:
+    missed = [(tid, s) for tid, s in segs.items() if s.fallback is not None]
+    if not missed:
+        return None
+    if len(missed) == 1:
+        return Fallback("segmentation", missed[0][1].fallback, (missed[0][0],))
+    return Fallback("segmentation", f"no repetitions found in trials "
+                    f"{', '.join(t for t, _ in missed)}, so the whole trial is used for each "
+                    "(what each method found is in the provenance)",
+                    tuple(t for t, _ in missed))
 
 
 def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> list[np.ndarray]:
@@ -221,7 +381,8 @@ def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> lis
 
 def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray,
                   reference_uv: np.ndarray | None, reps, config: ProcessingConfig,
-                  qc_flags: tuple[tuple[str, ...], ...], channel_names=None) -> TrialMetrics:
+                  qc_flags: tuple[tuple[str, ...], ...], channel_names=None,
+                  segmentation: Segmentation | None = None) -> TrialMetrics:
     """Compute the metrics of one trial from its envelope, filtered signal and repetitions.
 
     Parameters
@@ -240,6 +401,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
         Quality flags per channel.
     channel_names : sequence of str, optional
         For error messages.
+    segmentation : Segmentation, optional
+        How the repetitions were found (kept with the metrics).
     """
     fs = trial.fs_hz  # filters and spectra: the nominal rate they were designed for
     clock = trial.clock_fs_hz  # seconds: the measured rate where the trial has one
@@ -277,7 +440,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     curves = time_normalise(pct, reps, config.segmentation.n_points)
     c_mean, c_sd = ensemble(curves)
     return TrialMetrics(trial, reps, curve_mean=c_mean, curve_sd=c_sd, qc_flags=qc_flags,
-                        unit=UNITS[config.normalisation.method], **res)
+                        unit=UNITS[config.normalisation.method], segmentation=segmentation,
+                        **res)
 
 
 def analyse_session(session: Session, config: ProcessingConfig | None = None,
@@ -306,17 +470,25 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         If the normalisation reference is missing (see :func:`session_reference`).
     """
     cfg = ProcessingConfig() if config is None else config
-    processed = _envelopes(session, cfg, filtered=True)
+    chains = session_chains(session, cfg)
+    processed = _envelopes(session, cfg, chains, filtered=True)
     envelopes = {k: v[0] for k, v in processed.items()}
-    reference = session_reference(session, cfg, envelopes)
+    reference, refs = reference_and_sources(session, cfg, envelopes, chains)
     if qualities is None:
         qualities = session_quality(_SessionView(session), cfg.quality)
     flags = {q.trial: (q.report.flags if q.report is not None else ()) for q in qualities}
     n_ch = len(session.montage.channels)
-    out = []
+    out, segs = [], {}
     for t in session.trials:
         env, filt = processed[t.id]
-        reps = segment_trial(t, session.montage, env, cfg.segmentation)
+        seg = segs[t.id] = segment_trial_explained(t, session.montage, env, cfg.segmentation)
         qf = tuple(flags.get(t.id) or ((),) * n_ch)
-        out.append(trial_metrics(t, env, filt, reference, reps, cfg, qf, session.montage.names))
-    return SessionMetrics(session, name, reference, tuple(out), cfg)
+        out.append(trial_metrics(t, env, filt, reference, seg.reps, cfg, qf,
+                                 session.montage.names, seg))
+    fallbacks = [Fallback("mains", c.mains.sentence())
+                 for c in dict.fromkeys(next(iter(ch.values())) for ch in chains.values())
+                 if c.mains.is_fallback]
+    fallbacks += [f for f in (_segmentation_fallback(segs), _untargeted(session, refs)) if f]
+    all_chains = tuple(c for ch in chains.values() for c in ch.values())
+    return SessionMetrics(session, name, reference, tuple(out), cfg, all_chains, refs,
+                          tuple(fallbacks))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import design_lowpass, filter_offline
 from emgkit.core.onset import _runs
 from emgkit.errors import AnalysisError
@@ -128,7 +129,8 @@ def threshold_segments(signal: np.ndarray, fs_hz: float, config: SegmentationCon
     return out
 
 
-def inclination_deg(accel_g: np.ndarray, fs_hz: float, lowpass_hz: float = 5.0) -> np.ndarray:
+def inclination_deg(accel_g: np.ndarray, fs_hz: float,
+                    lowpass_hz: float | None = None) -> np.ndarray:
     """Trunk inclination in degrees, ``atan2(a_x, a_z)`` of the low-passed accelerometer.
 
     Parameters
@@ -137,11 +139,14 @@ def inclination_deg(accel_g: np.ndarray, fs_hz: float, lowpass_hz: float = 5.0) 
         ``(n_samples, 3)`` accelerometer in g (x forward, z up when standing).
     fs_hz : float
         Sampling rate in Hz.
-    lowpass_hz : float
-        Zero-phase Butterworth low-pass (order 2) cut-off.
+    lowpass_hz : float, optional
+        Zero-phase Butterworth low-pass (order 2) cut-off, kept below 0.45 fs
+        (:func:`emgkit.core.chain.ceiling_hz`); None means
+        ``SegmentationConfig.accel_lowpass_hz``.
     """
     a = np.asarray(accel_g, dtype=np.float64)
-    a = filter_offline(design_lowpass(fs_hz, min(lowpass_hz, 0.45 * fs_hz), 2), a)
+    cut = SegmentationConfig().accel_lowpass_hz if lowpass_hz is None else lowpass_hz
+    a = filter_offline(design_lowpass(fs_hz, ceiling_hz(cut, fs_hz), 2), a)
     return np.degrees(np.arctan2(a[:, 0], a[:, 2]))
 
 
@@ -161,9 +166,103 @@ def _from_markers(trial: Trial) -> np.ndarray:
     return out.astype(np.int64)
 
 
-def _accel_informative(incl: np.ndarray, config: SegmentationConfig) -> bool:
+@dataclass(frozen=True)
+class Segmentation:
+    """The repetitions of a trial and how they were found.
+
+    Attributes
+    ----------
+    reps : tuple of Repetition
+        In time order; one ``whole_trial`` repetition when none were found.
+    method : str
+        ``markers``, ``accel``, ``envelope`` or ``whole_trial``.
+    attempts : tuple of str
+        What each method tried found, in order (``"markers: none in the trial"``).
+    fallback : str or None
+        A plain sentence when the whole trial stands in for repetitions that were looked
+        for and not found; None otherwise (``mvc`` and ``rest`` trials are whole trials
+        by design, as is ``method = "none"``).
+    """
+
+    reps: tuple[Repetition, ...]
+    method: str
+    attempts: tuple[str, ...]
+    fallback: str | None
+
+
+def _try_markers(trial: Trial, cfg: SegmentationConfig):
+    reps = _from_markers(trial)
+    if not reps.size and cfg.method == "markers":
+        raise AnalysisError(f"trial {trial.id} has no rep_start/rep_end markers")
+    return reps, (f"{len(reps)} found" if reps.size else "none in the trial")
+
+
+def _try_accel(trial: Trial, cfg: SegmentationConfig):
+    fs = trial.fs_hz
+    if trial.accel_g is None or trial.accel_g.shape[0] < 16:
+        if cfg.method == "accel":
+            raise AnalysisError(f"trial {trial.id} has no accelerometer")
+        return None, "no accelerometer"
+    incl = inclination_deg(trial.accel_g, fs, cfg.accel_lowpass_hz)
     lo, hi = np.percentile(incl, [5, 95])
-    return bool(hi - lo >= config.accel_min_range_deg)
+    if cfg.method != "accel" and hi - lo < cfg.accel_min_range_deg:
+        return None, (f"the inclination spans {hi - lo:.1f} deg, under "
+                      f"{cfg.accel_min_range_deg:g} deg")
+    tilt = np.abs(incl - np.median(incl[: max(1, round(fs))]))
+    edge = min(cfg.accel_edge_fraction, cfg.threshold_fraction)
+    reps = threshold_segments(tilt, fs, replace(cfg, edge_fraction=edge))
+    return reps, (f"{len(reps)} found" if reps.size else "no movement above the threshold")
+
+
+def _try_envelope(trial: Trial, montage: Montage, envelope, cfg: SegmentationConfig):
+    if envelope is None:
+        raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
+    cols = prime_mover_columns(montage, trial.task.name, cfg)
+    e = np.asarray(envelope, dtype=np.float64)[:, cols]
+    scale = np.percentile(e, 95, axis=0)
+    scale[~(scale > 0)] = 1.0
+    reps = threshold_segments((e / scale).mean(axis=1), trial.fs_hz, cfg)
+    return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
+
+
+def segment_trial_explained(
+    trial: Trial,
+    montage: Montage,
+    envelope: np.ndarray | None,
+    config: SegmentationConfig | None = None,
+) -> Segmentation:
+    """Find the repetitions of a trial and say how (see :func:`segment_trial`).
+
+    Returns
+    -------
+    Segmentation
+        With the repetitions (one ``whole_trial`` repetition when none were found),
+        the attempts in order and the fallback sentence, if any.
+    """
+    cfg = SegmentationConfig() if config is None else config
+    whole = (Repetition(0, trial.n_samples, "whole_trial"),)
+    if cfg.method == "none":
+        return Segmentation(whole, "whole_trial", ("segmentation.method = none",), None)
+    methods = [cfg.method] if cfg.method != "auto" else ["markers", "accel", "envelope"]
+    attempts: list[str] = []
+    for method in methods:
+        if method == "markers":
+            reps, said = _try_markers(trial, cfg)
+        elif method == "accel":
+            reps, said = _try_accel(trial, cfg)
+        else:
+            reps, said = _try_envelope(trial, montage, envelope, cfg)
+        attempts.append(f"{method}: {said}")
+        if reps is not None and (reps.size or cfg.method != "auto"):
+            break
+        if method == "markers" and trial.task.name in WHOLE_TRIAL_TASKS:
+            return Segmentation(whole, "whole_trial", tuple(attempts), None)
+    if reps is not None and reps.size:
+        found = tuple(Repetition(int(a), int(b), method) for a, b in reps)
+        return Segmentation(found, method, tuple(attempts), None)
+    return Segmentation(whole, "whole_trial", tuple(attempts),
+                        f"trial {trial.id} ({trial.task.name}): no repetitions found "
+                        f"({'; '.join(attempts)}), so the whole trial is used")
 
 
 def segment_trial(
@@ -189,7 +288,8 @@ def segment_trial(
     Returns
     -------
     tuple of Repetition
-        In time order; empty if none was found. ``mvc`` and ``rest`` trials without
+        In time order; empty if none was found (:func:`segment_trial_explained` says
+        so and gives the whole trial instead). ``mvc`` and ``rest`` trials without
         markers, and ``method = "none"``, give one ``whole_trial`` repetition.
 
     Raises
@@ -198,45 +298,12 @@ def segment_trial(
         If an explicitly chosen method cannot run on the trial (no markers, no
         accelerometer, no envelope).
     """
-    cfg = SegmentationConfig() if config is None else config
-    fs, task = trial.fs_hz, trial.task.name
-    whole = (Repetition(0, trial.n_samples, "whole_trial"),)
-    if cfg.method == "none":
-        return whole
-    methods = [cfg.method] if cfg.method != "auto" else ["markers", "accel", "envelope"]
-    for method in methods:
-        if method == "markers":
-            reps = _from_markers(trial)
-            if reps.size or cfg.method == "markers":
-                if not reps.size:
-                    raise AnalysisError(f"trial {trial.id} has no rep_start/rep_end markers")
-                break
-            if task in WHOLE_TRIAL_TASKS:
-                return whole
-        elif method == "accel":
-            if trial.accel_g is None or trial.accel_g.shape[0] < 16:
-                if cfg.method == "accel":
-                    raise AnalysisError(f"trial {trial.id} has no accelerometer")
-                continue
-            incl = inclination_deg(trial.accel_g, fs, cfg.accel_lowpass_hz)
-            if cfg.method == "accel" or _accel_informative(incl, cfg):
-                tilt = np.abs(incl - np.median(incl[: max(1, round(fs))]))
-                edge = min(cfg.accel_edge_fraction, cfg.threshold_fraction)
-                reps = threshold_segments(tilt, fs, replace(cfg, edge_fraction=edge))
-                if reps.size or cfg.method == "accel":
-                    break
-        else:
-            if envelope is None:
-                raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
-            cols = prime_mover_columns(montage, task, cfg)
-            e = np.asarray(envelope, dtype=np.float64)[:, cols]
-            scale = np.percentile(e, 95, axis=0)
-            scale[~(scale > 0)] = 1.0
-            reps = threshold_segments((e / scale).mean(axis=1), fs, cfg)
-    return tuple(Repetition(int(a), int(b), method) for a, b in reps)
+    seg = segment_trial_explained(trial, montage, envelope, config)
+    return () if seg.fallback is not None else seg.reps
 
 
-def time_normalise(x: np.ndarray, reps: Sequence[Repetition], n_points: int = 101) -> np.ndarray:
+def time_normalise(x: np.ndarray, reps: Sequence[Repetition],
+                   n_points: int | None = None) -> np.ndarray:
     """Resample each repetition of ``x`` to ``n_points`` (0 to 100 % of its duration).
 
     Parameters
@@ -245,14 +312,16 @@ def time_normalise(x: np.ndarray, reps: Sequence[Repetition], n_points: int = 10
         ``(n_samples, n_channels)`` signal (e.g. the %MVC envelope).
     reps : sequence of Repetition
         The repetitions.
-    n_points : int
-        Points per repetition, first and last sample included.
+    n_points : int, optional
+        Points per repetition, first and last sample included; None means
+        ``SegmentationConfig.n_points``.
 
     Returns
     -------
     numpy.ndarray
         ``(n_reps, n_points, n_channels)`` float64, linear interpolation.
     """
+    n_points = SegmentationConfig().n_points if n_points is None else n_points
     x2 = np.asarray(x)
     x2 = x2[:, None] if x2.ndim == 1 else x2
     out = np.empty((len(reps), n_points, x2.shape[1]))

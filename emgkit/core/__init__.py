@@ -7,11 +7,13 @@ parameters come from the dataclasses of :mod:`emgkit.model.config`. See
 """
 
 from emgkit.core._common import LowSampleRateWarning, window_samples
+from emgkit.core.chain import ProcessingChain, describe_chain
 from emgkit.core.decimate import anchored_minmax, complete_columns, minmax_decimate
 from emgkit.core.ecg import subtract_ecg_template
 from emgkit.core.envelope import (
     StreamingEnvelope,
     envelope,
+    envelope_from_chain,
     linear_envelope,
     moving_rms,
 )
@@ -20,6 +22,7 @@ from emgkit.core.filters import (
     band_edges,
     design_bandpass,
     design_chain,
+    design_from_chain,
     design_highpass,
     design_lowpass,
     design_notch,
@@ -27,6 +30,7 @@ from emgkit.core.filters import (
     filter_causal,
     filter_offline,
 )
+from emgkit.core.mains import MainsChoice, decide_mains, mains_evidence
 from emgkit.core.normalise import (
     mvc_reference,
     normalise,
@@ -41,12 +45,15 @@ from emgkit.core.pipeline import (
     filter_emg,
     process_trial_emg,
     resolve_mains_hz,
+    trial_chains,
 )
 from emgkit.core.quality import QualityReport, assess_quality
 from emgkit.core.spectral import spectral_frequencies
 
 __all__ = [
     "LowSampleRateWarning",
+    "MainsChoice",
+    "ProcessingChain",
     "QualityReport",
     "StreamOutput",
     "StreamingEnvelope",
@@ -56,18 +63,23 @@ __all__ = [
     "assess_quality",
     "band_edges",
     "complete_columns",
+    "decide_mains",
+    "describe_chain",
     "design_bandpass",
     "design_chain",
+    "design_from_chain",
     "design_highpass",
     "design_lowpass",
     "design_notch",
     "detect_bursts",
     "detect_mains_hz",
     "envelope",
+    "envelope_from_chain",
     "filter_causal",
     "filter_emg",
     "filter_offline",
     "linear_envelope",
+    "mains_evidence",
     "minmax_decimate",
     "moving_rms",
     "mvc_reference",
@@ -79,5 +91,6 @@ __all__ = [
     "select_reference",
     "spectral_frequencies",
     "subtract_ecg_template",
+    "trial_chains",
     "window_samples",
 ]

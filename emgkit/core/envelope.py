@@ -48,7 +48,8 @@ def _trailing_mean_sq(col: np.ndarray, n_win: int, head: np.ndarray | None = Non
 
 
 def moving_rms(
-    x: np.ndarray, fs_hz: float, window_s: float = 0.25, centred: bool = True, inplace=False
+    x: np.ndarray, fs_hz: float, window_s: float | None = None, centred: bool = True,
+    inplace=False,
 ):
     """Return the moving RMS along axis 0.
 
@@ -58,8 +59,9 @@ def moving_rms(
         ``(n_samples,)`` or ``(n_samples, n_channels)`` band-passed signal.
     fs_hz : float
         Sampling rate in Hz.
-    window_s : float
-        Window length in seconds (rounded to an odd number of samples, at least 3).
+    window_s : float, optional
+        Window length in seconds (rounded to an odd number of samples, at least 3); None
+        means ``EnvelopeConfig.window_s``.
     centred : bool
         Centred window (offline; truncated at the ends, the mean taken over the samples
         present) or trailing window (causal; samples before the start count as zeros,
@@ -73,7 +75,7 @@ def moving_rms(
         Same shape as ``x``, float32 for float32 input, else float64.
     """
     fs = check_fs(fs_hz)
-    n_win = window_samples(window_s, fs)
+    n_win = window_samples(EnvelopeConfig().window_s if window_s is None else window_s, fs)
     x2, was_1d = as_2d(x)
     if centred:
         out = _centred_rms(x2, n_win, inplace and x2.dtype.kind == "f")
@@ -84,7 +86,8 @@ def moving_rms(
     return out[:, 0] if was_1d else out
 
 
-def linear_envelope(x: np.ndarray, fs_hz: float, lowpass_hz: float = 6.0, order: int = 2):
+def linear_envelope(x: np.ndarray, fs_hz: float, lowpass_hz: float | None = None,
+                    order: int | None = None):
     """Linear envelope: full-wave rectification then a zero-phase Butterworth low-pass.
 
     Parameters
@@ -93,12 +96,15 @@ def linear_envelope(x: np.ndarray, fs_hz: float, lowpass_hz: float = 6.0, order:
         ``(n_samples,)`` or ``(n_samples, n_channels)`` band-passed signal.
     fs_hz : float
         Sampling rate in Hz.
-    lowpass_hz : float
-        Cut-off of the low-pass (-3 dB of one pass; applied forward and backward).
-    order : int
-        Butterworth order.
+    lowpass_hz : float, optional
+        Cut-off of the low-pass (-3 dB of one pass; applied forward and backward); None
+        means ``EnvelopeConfig.lowpass_hz``.
+    order : int, optional
+        Butterworth order; None means ``EnvelopeConfig.lowpass_order``.
     """
-    sos = design_lowpass(fs_hz, lowpass_hz, order)
+    d = EnvelopeConfig()
+    sos = design_lowpass(fs_hz, d.lowpass_hz if lowpass_hz is None else lowpass_hz,
+                         d.lowpass_order if order is None else order)
     return filter_offline(sos, np.abs(x))
 
 
@@ -116,6 +122,21 @@ def envelope(
         return linear_envelope(x, fs_hz, config.lowpass_hz, config.lowpass_order)
     x2, _ = as_2d(x)
     return StreamingEnvelope(fs_hz, x2.shape[1], config, float_dtype(x2)).process(x)
+
+
+def envelope_from_chain(x: np.ndarray, chain, inplace: bool = False) -> np.ndarray:
+    """Return the envelope a :class:`~emgkit.core.chain.ProcessingChain` describes.
+
+    Centred (offline) or trailing (causal) moving RMS over
+    ``chain.envelope_window_s``, or the linear envelope with the chain's low-pass
+    (zero phase offline, causal from rest live). Shapes and types as :func:`moving_rms`.
+    """
+    if chain.envelope_method == "rms":
+        return moving_rms(x, chain.fs_hz, chain.envelope_window_s,
+                          centred=chain.envelope_centred, inplace=inplace)
+    cfg = EnvelopeConfig(method="linear", lowpass_hz=chain.envelope_lowpass_hz,
+                         lowpass_order=chain.envelope_lowpass_order)
+    return envelope(x, chain.fs_hz, cfg, causal=chain.causal, inplace=inplace)
 
 
 class StreamingEnvelope:

@@ -15,33 +15,38 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from emgkit.core._common import as_2d, check_fs, float_dtype, warn_low_fs
+from emgkit.core._common import as_2d, check_fs, float_dtype
+from emgkit.core.chain import (
+    DEFAULT_HIGH_HZ,
+    MAX_HIGH_FRACTION,
+    ProcessingChain,
+    band_edges,
+    check_cutoff,
+    describe_chain,
+    given_mains,
+    notch_frequencies,
+)
+from emgkit.core.mains import detect_mains_hz
 from emgkit.errors import ConfigError
-from emgkit.model.config import FilterConfig
+from emgkit.model.config import EnvelopeConfig, FilterConfig, ProcessingConfig
 
-#: Default upper cut-off of the band-pass, in Hz, and its ceiling as a fraction of fs.
-DEFAULT_HIGH_HZ = 450.0
-MAX_HIGH_FRACTION = 0.45
-_MAINS_CANDIDATES_HZ = (50.0, 60.0)
-
-
-def _check_cutoff(name: str, cutoff_hz: float, fs_hz: float) -> float:
-    c = float(cutoff_hz)
-    nyq = fs_hz / 2.0
-    if not c > 0:
-        raise ConfigError(f"{name}={cutoff_hz:g} must be > 0 Hz")
-    if c >= nyq:
-        raise ConfigError(f"{name}={cutoff_hz:g} must be < fs_hz/2 = {nyq:g}")
-    return c
+__all__ = [  # the band rule and mains detection live in chain/mains; re-exported here
+    "DEFAULT_HIGH_HZ", "MAX_HIGH_FRACTION", "StreamingFilter", "band_edges", "default_padlen",
+    "design_bandpass", "design_chain", "design_from_chain", "design_highpass",
+    "design_lowpass", "design_notch", "detect_mains_hz", "filter_causal", "filter_offline",
+    "filtfilt_into", "notch_frequencies",
+]
 
 
-def _check_order(order: int) -> int:
+def _check_order(order: int | None, default: int) -> int:
+    order = default if order is None else order
     if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
         raise ConfigError(f"order must be an integer >= 1, but got {order!r}")
     return int(order)
 
 
-def design_bandpass(fs_hz: float, low_hz: float, high_hz: float, order: int = 4) -> np.ndarray:
+def design_bandpass(fs_hz: float, low_hz: float, high_hz: float,
+                    order: int | None = None) -> np.ndarray:
     """Design a Butterworth band-pass.
 
     Parameters
@@ -50,8 +55,9 @@ def design_bandpass(fs_hz: float, low_hz: float, high_hz: float, order: int = 4)
         Sampling rate in Hz.
     low_hz, high_hz : float
         -3 dB cut-offs in Hz, ``0 < low_hz < high_hz < fs_hz / 2``.
-    order : int
-        Order of the low-pass prototype (the band-pass has ``2 * order`` poles).
+    order : int, optional
+        Order of the low-pass prototype (the band-pass has ``2 * order`` poles); None
+        means ``FilterConfig.bandpass_order``.
 
     Returns
     -------
@@ -59,45 +65,43 @@ def design_bandpass(fs_hz: float, low_hz: float, high_hz: float, order: int = 4)
         ``(order, 6)`` second-order sections, float64.
     """
     fs = check_fs(fs_hz)
-    lo = _check_cutoff("low_hz", low_hz, fs)
-    hi = _check_cutoff("high_hz", high_hz, fs)
+    lo = check_cutoff("low_hz", low_hz, fs)
+    hi = check_cutoff("high_hz", high_hz, fs)
     if lo >= hi:
         raise ConfigError(f"low_hz={low_hz:g} must be < high_hz={high_hz:g}")
-    return signal.butter(_check_order(order), [lo, hi], btype="bandpass", fs=fs, output="sos")
+    n = _check_order(order, FilterConfig().bandpass_order)
+    return signal.butter(n, [lo, hi], btype="bandpass", fs=fs, output="sos")
 
 
-def design_highpass(fs_hz: float, cutoff_hz: float, order: int = 4) -> np.ndarray:
-    """Design a Butterworth high-pass; returns ``(ceil(order / 2), 6)`` SOS."""
-    fs = check_fs(fs_hz)
-    c = _check_cutoff("cutoff_hz", cutoff_hz, fs)
-    return signal.butter(_check_order(order), c, btype="highpass", fs=fs, output="sos")
+def design_highpass(fs_hz: float, cutoff_hz: float, order: int | None = None) -> np.ndarray:
+    """Design a Butterworth high-pass; returns ``(ceil(order / 2), 6)`` SOS.
 
-
-def design_lowpass(fs_hz: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
-    """Design a Butterworth low-pass; returns ``(ceil(order / 2), 6)`` SOS."""
-    fs = check_fs(fs_hz)
-    c = _check_cutoff("cutoff_hz", cutoff_hz, fs)
-    return signal.butter(_check_order(order), c, btype="lowpass", fs=fs, output="sos")
-
-
-def notch_frequencies(fs_hz: float, mains_hz: float, up_to_hz: float | None = None) -> list[float]:
-    """Return the mains fundamental and the harmonics strictly below ``up_to_hz``.
-
-    With ``up_to_hz=None`` only the fundamental is returned. Frequencies at or above
-    Nyquist are never included.
+    ``order`` None means ``FilterConfig.bandpass_order``.
     """
     fs = check_fs(fs_hz)
-    f0 = float(mains_hz)
-    if not f0 > 0:
-        raise ConfigError(f"mains_hz={mains_hz!r} must be > 0 Hz")
-    top = fs / 2.0 if up_to_hz is None else min(float(up_to_hz), fs / 2.0)
-    if up_to_hz is None:
-        return [f0] if f0 < top else []
-    return [k * f0 for k in range(1, int(top // f0) + 2) if k * f0 < top]
+    c = check_cutoff("cutoff_hz", cutoff_hz, fs)
+    n = _check_order(order, FilterConfig().bandpass_order)
+    return signal.butter(n, c, btype="highpass", fs=fs, output="sos")
+
+
+def design_lowpass(fs_hz: float, cutoff_hz: float, order: int | None = None) -> np.ndarray:
+    """Design a Butterworth low-pass; returns ``(ceil(order / 2), 6)`` SOS.
+
+    ``order`` None means ``EnvelopeConfig.lowpass_order`` (the linear envelope's).
+    """
+    fs = check_fs(fs_hz)
+    c = check_cutoff("cutoff_hz", cutoff_hz, fs)
+    n = _check_order(order, EnvelopeConfig().lowpass_order)
+    return signal.butter(n, c, btype="lowpass", fs=fs, output="sos")
+
+
+def _notch_sections(fs: float, freqs, qs) -> np.ndarray:
+    sections = [signal.tf2sos(*signal.iirnotch(f, q, fs=fs)) for f, q in zip(freqs, qs)]
+    return np.concatenate(sections) if sections else np.zeros((0, 6))
 
 
 def design_notch(
-    fs_hz: float, mains_hz: float, q: float = 30.0, up_to_hz: float | None = None
+    fs_hz: float, mains_hz: float, q: float | None = None, up_to_hz: float | None = None
 ) -> np.ndarray:
     """Design notches at the mains frequency and its harmonics below ``up_to_hz``.
 
@@ -107,9 +111,10 @@ def design_notch(
         Sampling rate in Hz.
     mains_hz : float
         Mains fundamental (50 or 60 Hz).
-    q : float
-        Quality factor of the fundamental notch. Harmonic ``k`` gets ``k * q``, so that
-        every notch has the same -3 dB bandwidth ``mains_hz / q`` (as a comb filter).
+    q : float, optional
+        Quality factor of the fundamental notch (None: ``FilterConfig.notch_q``).
+        Harmonic ``k`` gets ``k * q``, so that every notch has the same -3 dB bandwidth
+        ``mains_hz / q`` (as a comb filter).
     up_to_hz : float, optional
         Include harmonics strictly below this frequency; None notches the
         fundamental only.
@@ -121,38 +126,27 @@ def design_notch(
         ``up_to_hz`` or Nyquist).
     """
     fs = check_fs(fs_hz)
+    q = FilterConfig().notch_q if q is None else q
     if not float(q) > 0:
         raise ConfigError(f"q={q!r} must be > 0")
     freqs = notch_frequencies(fs, mains_hz, up_to_hz)
-    sections = []
-    for k, f in enumerate(freqs, start=1):
-        b, a = signal.iirnotch(f, k * float(q), fs=fs)
-        sections.append(signal.tf2sos(b, a))
-    return np.concatenate(sections) if sections else np.zeros((0, 6))
+    return _notch_sections(fs, freqs, [k * float(q) for k in range(1, len(freqs) + 1)])
 
 
-def band_edges(config: FilterConfig, fs_hz: float, region: str = "limb") -> tuple[float, float]:
-    """Return the band-pass ``(low_hz, high_hz)`` the configuration gives at ``fs_hz``.
+def design_from_chain(chain: ProcessingChain) -> np.ndarray:
+    """Design the filter a :class:`~emgkit.core.chain.ProcessingChain` describes.
 
-    ``high_hz`` defaults to ``min(450, 0.45 fs)``; trunk channels use
-    ``trunk_highpass_hz`` as the lower edge when ``ecg_method == "highpass"``. Warns with
-    :class:`~emgkit.core.LowSampleRateWarning` below 1 kHz.
+    One SOS cascade: the Butterworth band-pass ``chain.low_hz``-``chain.high_hz`` of
+    ``chain.bandpass_order``, then a notch at each of ``chain.notch_hz`` with quality
+    ``chain.notch_q``. Whatever the description says is what is designed.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_sections, 6)`` float64 SOS.
     """
-    fs = check_fs(fs_hz)
-    if region not in ("limb", "trunk"):
-        raise ConfigError(
-            f"Invalid value for the 'region' parameter. Allowed values are 'limb', 'trunk', "
-            f"but got {region!r} instead."
-        )
-    low = config.bandpass_low_hz
-    if region == "trunk" and config.ecg_method == "highpass":
-        low = max(low, config.trunk_highpass_hz)
-    if config.bandpass_high_hz is None:
-        high = min(DEFAULT_HIGH_HZ, MAX_HIGH_FRACTION * fs)
-        warn_low_fs(fs, f"the band-pass is limited to 0.45 fs = {high:g} Hz", stacklevel=4)
-    else:
-        high = config.bandpass_high_hz
-    return float(low), float(high)
+    sos = design_bandpass(chain.fs_hz, chain.low_hz, chain.high_hz, chain.bandpass_order)
+    return np.concatenate([sos, _notch_sections(chain.fs_hz, chain.notch_hz, chain.notch_q)])
 
 
 def design_chain(
@@ -169,62 +163,18 @@ def design_chain(
     region : {"limb", "trunk"}
         Body region of the channel (:attr:`emgkit.model.muscles.Muscle.region`).
     mains_hz : float, optional
-        Mains frequency from the session or :func:`detect_mains_hz`; used when
-        ``config.mains_hz`` is None. No notch if both are None.
+        Mains frequency to notch when ``config.mains_hz`` is None (the decision of
+        :func:`emgkit.core.mains.decide_mains`). No notch if both are None.
 
     Returns
     -------
     numpy.ndarray
-        ``(n_sections, 6)`` float64 SOS.
+        ``(n_sections, 6)`` float64 SOS, :func:`design_from_chain` of
+        :func:`~emgkit.core.chain.describe_chain`.
     """
-    low, high = band_edges(config, fs_hz, region)
-    sos = design_bandpass(fs_hz, low, high, config.bandpass_order)
-    f0 = config.mains_hz if config.mains_hz is not None else mains_hz
-    if config.notch and f0 is not None:
-        notch = design_notch(
-            fs_hz, f0, config.notch_q, up_to_hz=high if config.notch_harmonics else None
-        )
-        sos = np.concatenate([sos, notch])
-    return sos
-
-
-def detect_mains_hz(x: np.ndarray, fs_hz: float, min_ratio: float = 4.0) -> float | None:
-    """Detect the mains frequency (50 or 60 Hz) from the spectrum.
-
-    Parameters
-    ----------
-    x : numpy.ndarray
-        ``(n_samples,)`` or ``(n_samples, n_channels)`` signal.
-    fs_hz : float
-        Sampling rate in Hz.
-    min_ratio : float
-        A candidate counts only if, in at least one channel, the power within +/-1 Hz
-        of it exceeds the median power 2-6 Hz either side by this factor (6 dB by
-        default).
-
-    Returns
-    -------
-    float or None
-        50.0 or 60.0, whichever stands out more, or None if neither does.
-    """
-    fs = check_fs(fs_hz)
-    x2, _ = as_2d(x)
-    nper = int(min(x2.shape[0], round(2 * fs)))
-    if nper < 16:
-        return None
-    f, p = signal.welch(x2, fs=fs, nperseg=nper, axis=0, detrend="constant")
-    best, best_ratio = None, min_ratio
-    for f0 in _MAINS_CANDIDATES_HZ:
-        if f0 + 1 >= fs / 2:
-            continue
-        peak = p[np.abs(f - f0) <= 1.0].mean(axis=0)
-        side = (np.abs(f - f0) >= 2.0) & (np.abs(f - f0) <= 6.0)
-        ref = np.median(p[side], axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(ref > 0, peak / ref, np.where(peak > 0, np.inf, 0.0))
-        if ratio.max() > best_ratio:
-            best, best_ratio = f0, ratio.max()
-    return best
+    chain = describe_chain(ProcessingConfig(filter=config), fs_hz, region,
+                           given_mains(config, mains_hz))
+    return design_from_chain(chain)
 
 
 def default_padlen(sos: np.ndarray) -> int:

@@ -15,6 +15,7 @@ the maximum of a 250 ms RMS envelope over a sustained effort overshoots its leve
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +32,67 @@ def _names(n: int, channel_names: Sequence[str] | None) -> list[str]:
     return list(channel_names)
 
 
+@dataclass(frozen=True)
+class ReferenceSource:
+    """Where one channel's reference value was read.
+
+    Attributes
+    ----------
+    channel : int
+        Column of the channel.
+    trial : int
+        Index of the trial, in the sequence of envelopes given.
+    start, end : int
+        Envelope samples ``[start, end)`` the value summarises (one sample for a peak,
+        the averaged stretch for a plateau mean).
+    value_uv : float
+        The reference, in microvolts.
+    """
+
+    channel: int
+    trial: int
+    start: int
+    end: int
+    value_uv: float
+
+
+def _best_per_trial(e2: np.ndarray, n_win: int | None):
+    """Per channel of one trial: (best value, start, end); peak when ``n_win`` is None."""
+    n_ch = e2.shape[1]
+    if e2.shape[0] == 0:
+        return np.full(n_ch, -np.inf), np.zeros(n_ch, np.int64), np.zeros(n_ch, np.int64)
+    if n_win is None:
+        with np.errstate(invalid="ignore"):
+            finite = np.where(np.isfinite(e2), e2, -np.inf)
+        i = finite.argmax(axis=0)
+        return finite[i, np.arange(n_ch)], i, i + 1
+    x = np.nan_to_num(np.asarray(e2, dtype=np.float64), nan=0.0)
+    w = min(n_win, x.shape[0])
+    c = np.concatenate((np.zeros((1, n_ch)), np.cumsum(x, axis=0)))
+    means = (c[w:] - c[:-w]) / w
+    i = means.argmax(axis=0)
+    return means[i, np.arange(n_ch)], i, i + w
+
+
+def _reference(envelopes: Sequence[np.ndarray], n_win: int | None):
+    """Highest value (``n_win`` None) or highest ``n_win`` mean over trials, with sources."""
+    if len(envelopes) == 0:
+        raise AnalysisError("no trials to take a reference from")
+    per = [_best_per_trial(as_2d(e, "envelope")[0], n_win) for e in envelopes]
+    if len({p[0].shape for p in per}) != 1:
+        raise ConfigError("all trials must have the same channels to take a reference")
+    vals = np.stack([p[0] for p in per]).astype(np.float64)
+    k = vals.argmax(axis=0)
+    ref = vals[k, np.arange(vals.shape[1])]
+    bad = ~np.isfinite(ref) if n_win is None else (~np.isfinite(ref) | (ref <= 0))
+    ref[bad] = np.nan
+    sources = tuple(
+        None if bad[j] else ReferenceSource(j, int(k[j]), int(per[k[j]][1][j]),
+                                            int(per[k[j]][2][j]), float(ref[j]))
+        for j in range(ref.size))
+    return ref, sources
+
+
 def peak_reference(envelopes: Sequence[np.ndarray]) -> np.ndarray:
     """Highest envelope value per channel over several trials (NaN ignored).
 
@@ -44,19 +106,41 @@ def peak_reference(envelopes: Sequence[np.ndarray]) -> np.ndarray:
     numpy.ndarray
         ``(n_channels,)`` float64; NaN for a channel with no finite value.
     """
-    if len(envelopes) == 0:
-        raise AnalysisError("no trials to take a reference from")
-    peaks = []
-    for e in envelopes:
-        e2, _ = as_2d(e, "envelope")
-        with np.errstate(invalid="ignore"):
-            finite = np.where(np.isfinite(e2), e2, -np.inf)
-        peaks.append(finite.max(axis=0) if e2.shape[0] else np.full(e2.shape[1], -np.inf))
-    if len({p.shape for p in peaks}) != 1:
-        raise ConfigError("all trials must have the same channels to take a reference")
-    ref = np.max(np.stack(peaks), axis=0).astype(np.float64)
-    ref[~np.isfinite(ref)] = np.nan
-    return ref
+    return _reference(envelopes, None)[0]
+
+
+def reference_with_sources(
+    config: NormalisationConfig,
+    mvc_envelopes: Sequence[np.ndarray] = (),
+    task_envelopes: Sequence[np.ndarray] = (),
+    channel_names: Sequence[str] | None = None,
+    fs_hz: float | None = None,
+) -> tuple[np.ndarray | None, tuple[ReferenceSource | None, ...]]:
+    """:func:`select_reference` and where each channel's value was read.
+
+    Returns
+    -------
+    reference : numpy.ndarray or None
+        ``(n_channels,)`` in microvolts (None for method ``none``).
+    sources : tuple of ReferenceSource
+        Per channel (``trial`` indexes ``mvc_envelopes`` for ``mvc``, ``task_envelopes``
+        for ``peak_dynamic``); empty for ``none``.
+    """
+    if config.method == "none":
+        return None, ()
+    source = mvc_envelopes if config.method == "mvc" else task_envelopes
+    kind = "MVC" if config.method == "mvc" else "task"
+    if len(source) == 0:
+        raise AnalysisError(
+            f"no {kind} trials to take the {config.method!r} reference from; record MVC "
+            "trials or choose normalisation method 'peak_dynamic' or 'none'"
+        )
+    if config.method == "mvc":
+        ref, where = _mvc(source, config, fs_hz)
+    else:
+        ref, where = _reference(source, None)
+    check_reference(ref, channel_names, config.method)
+    return ref, where
 
 
 def select_reference(
@@ -88,21 +172,16 @@ def select_reference(
         If a channel has no usable reference (no trials, all NaN, or zero); the message
         names the channel and the alternatives.
     """
-    if config.method == "none":
-        return None
-    source = mvc_envelopes if config.method == "mvc" else task_envelopes
-    kind = "MVC" if config.method == "mvc" else "task"
-    if len(source) == 0:
-        raise AnalysisError(
-            f"no {kind} trials to take the {config.method!r} reference from; record MVC "
-            "trials or choose normalisation method 'peak_dynamic' or 'none'"
-        )
-    if config.method == "mvc":
-        ref = mvc_reference(source, config, fs_hz)
-    else:
-        ref = peak_reference(source)
-    check_reference(ref, channel_names, config.method)
-    return ref
+    return reference_with_sources(config, mvc_envelopes, task_envelopes, channel_names,
+                                  fs_hz)[0]
+
+
+def _mvc(envelopes, config: NormalisationConfig, fs_hz: float | None):
+    if config.mvc_reference == "peak":
+        return _reference(envelopes, None)
+    if fs_hz is None:
+        raise ConfigError("mvc_reference='plateau_mean' needs the sampling rate fs_hz")
+    return _reference(envelopes, max(1, round(config.mvc_plateau_s * float(fs_hz))))
 
 
 def mvc_reference(
@@ -126,15 +205,11 @@ def mvc_reference(
         ``(n_channels,)`` float64; NaN for a channel with no usable value (unchecked:
         :func:`select_reference` turns that into an error, the live viewer shows no bar).
     """
-    if config.mvc_reference == "peak":
-        return peak_reference(envelopes)
-    if fs_hz is None:
-        raise ConfigError("mvc_reference='plateau_mean' needs the sampling rate fs_hz")
-    return plateau_reference(envelopes, fs_hz, config.mvc_plateau_s)
+    return _mvc(envelopes, config, fs_hz)[0]
 
 
 def plateau_reference(
-    envelopes: Sequence[np.ndarray], fs_hz: float, plateau_s: float
+    envelopes: Sequence[np.ndarray], fs_hz: float, plateau_s: float | None = None
 ) -> np.ndarray:
     """Highest mean of the envelope over any ``plateau_s`` stretch, per channel.
 
@@ -145,33 +220,18 @@ def plateau_reference(
         trial shorter than the stretch contributes its overall mean.
     fs_hz : float
         Sampling rate in Hz.
-    plateau_s : float
-        Length of the averaged stretch in seconds (shorter than the MVC plateau;
-        ``NormalisationConfig.mvc_plateau_s``).
+    plateau_s : float, optional
+        Length of the averaged stretch in seconds (shorter than the MVC plateau); None
+        means ``NormalisationConfig.mvc_plateau_s``.
 
     Returns
     -------
     numpy.ndarray
         ``(n_channels,)`` float64; NaN for a channel with no finite value.
     """
-    if len(envelopes) == 0:
-        raise AnalysisError("no trials to take a reference from")
-    n_win = max(1, round(plateau_s * float(fs_hz)))
-    best = []
-    for e in envelopes:
-        e2, _ = as_2d(e, "envelope")
-        x = np.nan_to_num(np.asarray(e2, dtype=np.float64), nan=0.0)
-        if x.shape[0] == 0:
-            best.append(np.full(x.shape[1], -np.inf))
-            continue
-        w = min(n_win, x.shape[0])
-        c = np.concatenate((np.zeros((1, x.shape[1])), np.cumsum(x, axis=0)))
-        best.append(((c[w:] - c[:-w]) / w).max(axis=0))
-    if len({b.shape for b in best}) != 1:
-        raise ConfigError("all trials must have the same channels to take a reference")
-    ref = np.max(np.stack(best), axis=0)
-    ref[~np.isfinite(ref) | (ref <= 0)] = np.nan
-    return ref
+    cfg = NormalisationConfig() if plateau_s is None else NormalisationConfig(
+        mvc_plateau_s=plateau_s)
+    return _mvc(envelopes, cfg, fs_hz)[0]
 
 
 def check_reference(

@@ -18,26 +18,29 @@ group delay, with the filter's phase (see ``docs/signal-core.md``).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from emgkit.core._common import as_2d, check_fs, window_samples
+from emgkit.core._common import as_2d, check_fs
+from emgkit.core.chain import ProcessingChain, check_region, describe_chain, given_mains
 from emgkit.core.ecg import subtract_ecg_template
-from emgkit.core.envelope import StreamingEnvelope, envelope, moving_rms
+from emgkit.core.envelope import StreamingEnvelope, envelope_from_chain, moving_rms
 from emgkit.core.fftfilt import filter_offline_fft, filtfilt_fft_into
 from emgkit.core.filters import (
     StreamingFilter,
-    design_chain,
-    detect_mains_hz,
+    design_from_chain,
     filter_causal,
     filter_offline,
     filtfilt_into,
 )
+from emgkit.core.mains import MainsChoice, decide_mains
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, ProcessingConfig
+
+#: Chains by region, as :func:`trial_chains` returns them.
+Chains = dict[str, ProcessingChain]
 
 
 def _regions(regions: str | Sequence[str], n_channels: int) -> list[str]:
@@ -47,29 +50,57 @@ def _regions(regions: str | Sequence[str], n_channels: int) -> list[str]:
     if len(regions) != n_channels:
         raise ConfigError(f"{len(regions)} regions given for {n_channels} channels")
     for r in regions:
-        if r not in ("limb", "trunk"):
-            raise ConfigError(
-                f"Invalid value for the 'region' parameter. Allowed values are 'limb', "
-                f"'trunk', but got {r!r} instead."
-            )
+        check_region(r)
     return regions
 
 
 def resolve_mains_hz(
     config: FilterConfig, emg_uv: np.ndarray | None, fs_hz: float, session_mains_hz=None
 ) -> float | None:
-    """Mains frequency to notch: the config's, else the session's, else detected, else None."""
-    if not config.notch:
-        return None
-    if config.mains_hz is not None:
-        return float(config.mains_hz)
-    if session_mains_hz is not None:
-        return float(session_mains_hz)
-    return None if emg_uv is None else detect_mains_hz(emg_uv, fs_hz)
+    """Mains frequency to notch: :func:`~emgkit.core.mains.decide_mains`'s ``notch_hz``.
+
+    The config's ``mains_hz`` if set, else the line found in ``emg_uv``, else the
+    session's, else None.
+    """
+    return decide_mains(config, fs_hz, emg_uv, session_mains_hz).notch_hz
 
 
-def _chains(config: FilterConfig, fs_hz: float, regions: list[str], mains_hz) -> dict:
-    return {r: design_chain(config, fs_hz, r, mains_hz) for r in sorted(set(regions))}
+def trial_chains(config: ProcessingConfig | None, fs_hz: float, regions: str | Sequence[str],
+                 mains: MainsChoice | None = None, causal: bool = False) -> Chains:
+    """Return the :class:`~emgkit.core.chain.ProcessingChain` of each region present.
+
+    Parameters
+    ----------
+    config : ProcessingConfig or None
+        The parameters (defaults if None).
+    fs_hz : float
+        Sampling rate in Hz.
+    regions : str or sequence of str
+        ``limb`` or ``trunk`` per channel (or one for all).
+    mains : MainsChoice, optional
+        The mains decision; None: the config's ``filter.mains_hz`` or no notch.
+    causal : bool
+        The causal (live) chain.
+    """
+    regs = [regions] if isinstance(regions, str) else list(regions)
+    return {r: describe_chain(config, fs_hz, r, mains, causal) for r in sorted(set(regs))}
+
+
+def _chains_for(cfg: ProcessingConfig, x2, fs, regs, mains_hz, mains, causal, chains):
+    if chains is not None:
+        missing = sorted(set(regs) - set(chains))
+        if missing:
+            raise ConfigError(f"no processing chain given for region(s) {', '.join(missing)}")
+        for c in chains.values():
+            if c.fs_hz != fs or c.causal != bool(causal):
+                raise ConfigError(f"the chain {c.key} was described for another rate or mode "
+                                  f"than fs_hz={fs:g}, causal={bool(causal)}")
+        return chains
+    if mains is None:
+        # Causal processing is what the live path gives: it cannot look at the data first.
+        mains = (given_mains(cfg.filter, mains_hz) if causal
+                 else decide_mains(cfg.filter, fs, x2, mains_hz))
+    return trial_chains(cfg, fs, regs, mains, causal)
 
 
 def filter_emg(
@@ -79,6 +110,8 @@ def filter_emg(
     config: FilterConfig | None = None,
     mains_hz: float | None = None,
     causal: bool = False,
+    *,
+    mains: MainsChoice | None = None,
 ) -> np.ndarray:
     """Filter raw EMG with the configured chain (see the module notes).
 
@@ -93,21 +126,35 @@ def filter_emg(
     config : FilterConfig, optional
         Defaults if None.
     mains_hz : float, optional
-        Session mains frequency; see :func:`resolve_mains_hz`.
+        The session's mains frequency; the notch follows the data unless ``mains`` is
+        given (see :func:`~emgkit.core.mains.decide_mains`; causally the data are not
+        examined).
     causal : bool
         Causal (what the live path gives) instead of zero-phase.
+    mains : MainsChoice, optional
+        A decision already taken (e.g. once for a whole session).
 
     Returns
     -------
     numpy.ndarray
         ``(n_samples, n_channels)`` float32 (float64 for float64 input) in microvolts.
     """
-    cfg = FilterConfig() if config is None else config
-    out, was_1d = _filter(emg_uv, fs_hz, regions, cfg, mains_hz, causal)
+    cfg = ProcessingConfig(filter=FilterConfig() if config is None else config)
+    out, was_1d = _filter(emg_uv, fs_hz, regions, cfg, mains_hz, causal, mains=mains)
     return out[:, 0] if was_1d else out
 
 
-def _filter(emg_uv, fs_hz, regions, cfg: FilterConfig, mains_hz, causal, post=None):
+def _template_channel(x: np.ndarray, fs: float, sos, dtype, fft: bool, post):
+    clean = subtract_ecg_template(x - x.mean(dtype=np.float64), fs)
+    y = (filter_offline_fft if fft else filter_offline)(sos, clean.astype(dtype))
+    if post is not None:
+        y = np.ascontiguousarray(y[None, :])
+        post(y)
+    return y.ravel()
+
+
+def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, post=None, *,
+            mains=None, chains=None):
     """:func:`filter_emg` into a new ``(n, n_channels)`` array; ``post`` as in fftfilt.
 
     ``post`` (offline ``fft`` method only) is applied to every channel's filtered rows.
@@ -115,22 +162,18 @@ def _filter(emg_uv, fs_hz, regions, cfg: FilterConfig, mains_hz, causal, post=No
     fs = check_fs(fs_hz)
     x2, was_1d = as_2d(emg_uv, "emg_uv")
     regs = _regions(regions, x2.shape[1])
-    chains = _chains(cfg, fs, regs, resolve_mains_hz(cfg, x2, fs, mains_hz))
+    used = _chains_for(cfg, x2, fs, regs, mains_hz, mains, causal, chains)
     out = np.empty(x2.shape, np.float64 if x2.dtype == np.float64 else np.float32)
-    fft = cfg.offline_method == "fft"
-    for r, sos in chains.items():
+    for r in sorted(set(regs)):
+        chain = used[r]
+        sos = design_from_chain(chain)
+        fft = chain.offline_method == "fft"
         cols = [j for j, rr in enumerate(regs) if rr == r]
-        if causal:
+        if chain.causal:
             out[:, cols] = filter_causal(sos, x2[:, cols].astype(out.dtype, copy=False))
-        elif r == "trunk" and cfg.ecg_method == "template":
+        elif chain.ecg_method == "template":
             for j in cols:
-                clean = subtract_ecg_template(x2[:, j] - x2[:, j].mean(dtype=np.float64), fs)
-                apply = filter_offline_fft if fft else filter_offline
-                y = apply(sos, clean.astype(out.dtype))
-                if post is not None:
-                    y = np.ascontiguousarray(y[None, :])
-                    post(y)
-                out[:, j] = y.ravel()
+                out[:, j] = _template_channel(x2[:, j], fs, sos, out.dtype, fft, post)
         elif fft:
             filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, post=post)
         else:
@@ -147,6 +190,8 @@ def process_trial_emg(
     mains_hz: float | None = None,
     causal: bool = False,
     return_filtered: bool = False,
+    mains: MainsChoice | None = None,
+    chains: Chains | None = None,
 ):
     """Raw EMG of a trial to its amplitude envelope.
 
@@ -161,11 +206,17 @@ def process_trial_emg(
     config : ProcessingConfig, optional
         Defaults if None; uses its ``filter`` and ``envelope`` sections.
     mains_hz : float, optional
-        Session mains frequency (else the config's, else detected).
+        The session's mains frequency (the notch follows the data; see
+        :func:`~emgkit.core.mains.decide_mains`).
     causal : bool
         The causal chain that :class:`StreamingProcessor` reproduces live.
     return_filtered : bool
         Also return the filtered signal.
+    mains : MainsChoice, optional
+        A mains decision already taken (once for a session).
+    chains : dict of str to ProcessingChain, optional
+        The chains to apply, by region (:func:`trial_chains`); they then define the
+        filters and the envelope entirely (``config``, ``mains_hz`` and ``mains`` unused).
 
     Returns
     -------
@@ -175,24 +226,23 @@ def process_trial_emg(
         Only with ``return_filtered``: the filtered signal, same shape.
     """
     cfg = ProcessingConfig() if config is None else config
-    if (
-        not causal
-        and not return_filtered
-        and cfg.filter.offline_method == "fft"
-        and cfg.envelope.method == "rms"
-    ):
+    fs = check_fs(fs_hz)
+    x2, _ = as_2d(emg_uv, "emg_uv")
+    used = _chains_for(cfg, x2, fs, _regions(regions, x2.shape[1]), mains_hz, mains, causal,
+                       chains)
+    chain = next(iter(used.values()))  # the envelope is the same for every region
+    if not causal and not return_filtered and chain.envelope_method == "rms" and all(
+            c.offline_method == "fft" for c in used.values()):
         # Fused: the centred RMS of each block of channels, on its contiguous rows.
-        fs = check_fs(fs_hz)
-        window_samples(cfg.envelope.window_s, fs)  # invalid windows fail before filtering
-
         def rms_rows(rows):
-            moving_rms(rows.T, fs, cfg.envelope.window_s, centred=True, inplace=True)
+            moving_rms(rows.T, fs, chain.envelope_window_s, centred=True, inplace=True)
 
-        env, was_1d = _filter(emg_uv, fs, regions, cfg.filter, mains_hz, False, rms_rows)
+        env, was_1d = _filter(emg_uv, fs, regions, cfg, None, False, rms_rows, chains=used)
         return env[:, 0] if was_1d else env
-    filtered = filter_emg(emg_uv, fs_hz, regions, cfg.filter, mains_hz, causal)
+    filtered, was_1d = _filter(emg_uv, fs, regions, cfg, None, causal, chains=used)
+    filtered = filtered[:, 0] if was_1d else filtered
     # Without return_filtered the envelope may overwrite the filtered signal (memory).
-    env = envelope(filtered, fs_hz, cfg.envelope, causal=causal, inplace=not return_filtered)
+    env = envelope_from_chain(filtered, chain, inplace=not return_filtered)
     return (env, filtered) if return_filtered else env
 
 
@@ -236,10 +286,6 @@ class StreamingProcessor:
         dtype=np.float32,
     ) -> None:
         cfg = ProcessingConfig() if config is None else config
-        if cfg.filter.ecg_method == "template":
-            cfg = dataclasses.replace(
-                cfg, filter=dataclasses.replace(cfg.filter, ecg_method="highpass")
-            )
         self.config = cfg
         self.fs_hz = check_fs(fs_hz)
         if isinstance(regions, str):
@@ -247,11 +293,14 @@ class StreamingProcessor:
         self.regions = _regions(regions, len(regions))
         self.n_channels = len(self.regions)
         self.dtype = np.dtype(dtype)
-        self.mains_hz = resolve_mains_hz(cfg.filter, None, self.fs_hz, mains_hz)
-        chains = _chains(cfg.filter, self.fs_hz, self.regions, self.mains_hz)
+        self.mains = given_mains(cfg.filter, mains_hz)
+        self.mains_hz = self.mains.notch_hz
+        #: The chains applied, by region (:class:`~emgkit.core.chain.ProcessingChain`).
+        self.chains = trial_chains(cfg, self.fs_hz, self.regions, self.mains, causal=True)
         self._groups = []
-        for r, sos in chains.items():
+        for r, chain in self.chains.items():
             idx = np.array([j for j, rr in enumerate(self.regions) if rr == r])
+            sos = design_from_chain(chain)
             self._groups.append((idx, StreamingFilter(sos, idx.size, self.dtype)))
         self._env = StreamingEnvelope(self.fs_hz, self.n_channels, cfg.envelope, self.dtype)
 
