@@ -41,7 +41,13 @@ from acquisition.trials import (
     TrialResult,
     merge_blocks,
 )
-from emgkit.core.packets import GAP_BY_COUNTER, find_gaps, size_gaps
+from emgkit.core.packets import (
+    GAP_BY_COUNTER,
+    GAP_HALF_SAMPLE,
+    find_gaps,
+    repeated_rows,
+    size_gaps,
+)
 from emgkit.errors import AcquisitionError
 from emgkit.io.writer import SessionWriter, utc_now
 from emgkit.model.tasks import Task
@@ -451,19 +457,9 @@ class Recorder:
 
     def _on_block(self, block: Block) -> None:
         self.n_blocks += 1
-        info = self.info
-        pn = block.package_num
-        at, missing = find_gaps(pn, info.counter_step, info.counter_modulo,
-                                previous=self._prev_counter)
-        labels = np.full(at.size, GAP_BY_COUNTER, dtype=object)
-        if at.size:
-            missing, labels = size_gaps(at, missing, block.timestamps_s, info.fs_hz,
-                                        info.counter_step, info.counter_modulo,
-                                        previous_s=self._prev_ts)
+        at, missing, labels, lost = self._gaps_of(block)
         pos0 = self.stream_samples
-        self.stream_samples += block.n_samples + int(missing.sum())
-        self._prev_counter = int(pn[-1])
-        self._prev_ts = float(block.timestamps_s[-1])
+        self.stream_samples += block.n_samples + lost
         self.quality.update(block.emg_uv)
         t = self._trial
         if t is not None and t.start_at is not None:
@@ -472,10 +468,41 @@ class Recorder:
             if block.n_samples:
                 t.start_at = None
         if t is not None and block.n_samples:
-            if t.write(block, info.has_accel, at, missing, labels):
+            if t.write(block, self.info.has_accel, at, missing, labels):
                 self._close_trial(True, "", "duration")
         for cb in self._subscribers:
             cb(block)
+
+    def _gaps_of(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Gaps of a block, following on from the last: (at, missing, labels, samples lost).
+
+        Counter gaps are sized from the time stamps where a counter cycle is too short
+        to tell (:func:`~emgkit.core.packets.size_gaps`); a Daisy sample that lost one
+        of its packets is a gap of 0.5 (:func:`~emgkit.core.packets.repeated_rows`).
+        """
+        info = self.info
+        step, modulo, prev = info.counter_step, info.counter_modulo, self._prev_counter
+        pn = block.package_num
+        at, missing = find_gaps(pn, step, modulo, previous=prev)
+        labels = np.full(at.size, GAP_BY_COUNTER, dtype=object)
+        if at.size:
+            missing, labels = size_gaps(at, missing, block.timestamps_s, info.fs_hz, step,
+                                        modulo, previous_s=self._prev_ts)
+        lost = int(missing.sum())
+        half = repeated_rows(pn, step, modulo, previous=prev)
+        missing = missing.astype(np.float64)
+        if half.size:
+            at = np.concatenate([at, half])
+            missing = np.concatenate([missing, np.full(half.size, 0.5)])
+            labels = np.concatenate([labels, np.full(half.size, GAP_HALF_SAMPLE, object)])
+            order = np.argsort(at, kind="stable")
+            at, missing, labels = at[order], missing[order], labels[order]
+        last = int(pn[-1])
+        if half.size and half[-1] == pn.size - 1:  # the next block counts from this one
+            last = (last + step) % modulo
+        self._prev_counter = last
+        self._prev_ts = float(block.timestamps_s[-1])
+        return at, missing, labels, lost
 
     def _close_trial(self, completed: bool, note: str, reason: str) -> None:
         t = self._trial
@@ -515,7 +542,7 @@ def _from_stream_sample(block: Block, at: np.ndarray, missing: np.ndarray, label
     where the board's own timeline says, whatever was lost before.
     """
     extra = np.zeros(block.n_samples, np.int64)
-    np.add.at(extra, at, missing)
+    np.add.at(extra, at, np.floor(missing).astype(np.int64))  # halves lose no sample
     index = pos0 + np.arange(block.n_samples) + np.cumsum(extra)
     first = int(np.searchsorted(index, start))
     keep = at >= first

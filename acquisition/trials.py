@@ -129,7 +129,7 @@ class OpenTrial:
                 continue
             rows.append((n0 + int(a), "gap", str(lab), float(m)))
             self.n_gaps += 1
-            self.missing += int(m)
+            self.missing += int(m)  # a Daisy half sample (0.5) loses no whole sample
         if part.marker is not None:
             for i in np.nonzero(part.marker)[0]:
                 value = float(part.marker[i])

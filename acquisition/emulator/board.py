@@ -55,6 +55,9 @@ class Faults:
         Board input (1-based) held at positive full scale (an electrode off).
     seed : int
         Seed of the fault draws.
+    drop_half_fraction : float
+        Cyton+Daisy over serial: probability that one of a sample's two packets is lost
+        (which one is drawn too).
     """
 
     drop_fraction: float = 0.0
@@ -65,6 +68,7 @@ class Faults:
     disconnect_at_s: float | None = None
     railed_channel: int | None = None
     seed: int = 1
+    drop_half_fraction: float = 0.0
 
 
 class SentLog:
@@ -80,6 +84,9 @@ class SentLog:
         int16 ``(n, 3)`` accelerometer counts sent with the sample (zeros if none).
     dropped, corrupted : numpy.ndarray
         bool ``(n,)``.
+    half_lost : numpy.ndarray
+        int8 ``(n,)``: which packet of a Daisy sample was lost alone (0 = the first,
+        inputs 9-16; 1 = the second, inputs 1-8), -1 for none.
     """
 
     def __init__(self, parts: list[tuple[np.ndarray, ...]], n_channels: int):
@@ -92,6 +99,7 @@ class SentLog:
         self.accel_counts = cat(2, (0, 3), np.int16)
         self.dropped = cat(3, (0,), bool)
         self.corrupted = cat(4, (0,), bool)
+        self.half_lost = cat(5, (0,), np.int8)
 
     def __len__(self) -> int:
         return int(self.counter.size)
@@ -209,6 +217,10 @@ class EmulatedBoard:
             acc[has] = a
         dropped = np.full(n, drop_all) | (self._rng.random(n) < f.drop_fraction)
         corrupted = (self._rng.random(n) < f.corrupt_fraction) & ~dropped
+        half = np.full(n, -1, np.int8)
+        if self.framing == "daisy-serial" and f.drop_half_fraction:
+            lose = (self._rng.random(n) < f.drop_half_fraction) & ~dropped & ~corrupted
+            half[lose] = self._rng.integers(0, 2, int(lose.sum()))
         cnt = self.counters(idx)
         if self.framing == "single":
             pk = encode_packets(cnt[:, 0], counts, acc)[:, None, :]
@@ -221,6 +233,8 @@ class EmulatedBoard:
         out = []
         for i in np.nonzero(~dropped)[0]:
             p = pk[i].copy()
+            if half[i] >= 0:
+                p = p[1 - half[i]:2 - half[i]]
             if corrupted[i]:
                 out.append(self._corrupt(p))
             else:
@@ -230,7 +244,8 @@ class EmulatedBoard:
             self.n_dropped += int(dropped.sum())
             self.n_corrupted += int(corrupted.sum())
             if self.log_enabled:
-                self._parts.append((cnt[:, 0].astype(np.int64), counts, acc, dropped, corrupted))
+                self._parts.append((cnt[:, 0].astype(np.int64), counts, acc, dropped, corrupted,
+                                    half))
         return b"".join(out)
 
     def _corrupt(self, p: np.ndarray) -> bytes:

@@ -69,6 +69,17 @@ class Streamer:
         self.disconnected = True
         self._stop.set()
 
+    def _send(self, data: bytes) -> None:
+        """Write ``data``; a host that has gone loses it, and the board streams on.
+
+        A real Cyton keeps streaming when the program that started it dies: the next
+        host finds it streaming (and has to send ``s``).
+        """
+        try:
+            self.write(data)
+        except OSError as e:
+            log.debug("emulator: no host to take %d bytes (%s)", len(data), e)
+
     def _run(self) -> None:
         b, f = self.board, self.board.faults
         t0 = time.monotonic()
@@ -93,9 +104,9 @@ class Streamer:
                     data = b.produce(due)
                     done += due
                     if data:
-                        self.write(data)
+                        self._send(data)
                 self._stop.wait(self.tick_s)
-        except OSError as e:  # the host closed the port or socket
+        except OSError as e:  # the board's own side failed
             log.debug("emulator stream ended: %s", e)
         if self.disconnected and self.on_disconnect is not None:
             self.on_disconnect()

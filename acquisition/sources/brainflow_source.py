@@ -7,6 +7,7 @@ microvolts (counts x 4.5 / gain / (2^23 - 1) x 1e6 on Cyton) and accelerometer r
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from acquisition.sources.base import Block, Source, SourceInfo, empty_block, select_channels
+from acquisition.sources.serial_quiet import quiet_serial_board
 from emgkit.errors import AcquisitionError, ConfigError
 from emgkit.model.boards import BOARDS
 
@@ -34,6 +36,11 @@ SERIAL_BOARDS = ("cyton", "cyton-daisy", "ganglion")
 WIFI_BOARDS = ("cyton-wifi", "cyton-daisy-wifi")
 #: Boards with the ADS1299 that take ``x...X`` channel settings.
 CYTON_FAMILY = ("cyton", "cyton-daisy", "cyton-wifi", "cyton-daisy-wifi")
+#: Every BoardShim made, kept until exit: BoardShim.__del__ releases whatever session has
+#: the same board and parameters, so a failed attempt's shim freed later (by the garbage
+#: collector, from an exception's traceback) would end the session of the retry.
+_SHIMS: list = []
+atexit.register(_SHIMS.clear)  # freed while the interpreter can still run their __del__
 #: OpenBCI's channel letters for inputs 1-16 in ``x...X`` commands.
 CHANNEL_LETTERS = "12345678QWERTYUI"
 
@@ -184,6 +191,8 @@ class BrainFlowSource(Source):
         msg = f"{what} failed for board {self.board}{where}"
         if code is not None:
             msg += f": BrainFlow error {code} ({name})"
+        elif isinstance(e, UnicodeDecodeError):
+            msg += ": the board's reply was not text (is it still streaming?)"
         else:
             msg += f": {e}"
         err = AcquisitionError(msg)
@@ -192,30 +201,60 @@ class BrainFlowSource(Source):
 
     # -- Source interface ---------------------------------------------------------------------
     def open(self) -> None:
-        """Prepare the BrainFlow session and send the EMG channel settings."""
+        """Prepare the BrainFlow session and send the EMG channel settings.
+
+        A serial Cyton that does not answer (still streaming from a crashed run) is told
+        to stop (``s``), drained and connected once more (:mod:`.serial_quiet`).
+        """
         if self._shim is not None:
             return
-        bs = _bf()
-        shim = bs.BoardShim(self.board_id, self.params)
         try:
-            shim.prepare_session()
-        except bs.BrainFlowError as e:
-            # release_session() after a failed prepare raises BOARD_NOT_CREATED: skip it.
-            raise self._error("connecting (prepare_session)", e) from None
+            self._connect()
+        except AcquisitionError as first:
+            if self.board not in ("cyton", "cyton-daisy") or first.brainflow_code == _bf(
+                    ).BrainFlowExitCodes.UNABLE_TO_OPEN_PORT_ERROR.value:
+                raise
+            log.info("%s; stopping the board's stream and trying again", first)
+            try:
+                drained = quiet_serial_board(self.address)
+                log.info("drained %d bytes from %s", drained, self.address)
+                self._connect()
+            except (AcquisitionError, OSError) as e:
+                raise AcquisitionError(
+                    f"{first}; it still failed after telling the board to stop streaming "
+                    f"({e}): switch the board off and on (or replug the dongle) and try "
+                    "again") from None
+
+    def _connect(self) -> None:
+        shim = _bf().BoardShim(self.board_id, self.params)
+        _SHIMS.append(shim)
+        # release_session() after a failed prepare raises BOARD_NOT_CREATED: skip it.
+        err = self._call("connecting (prepare_session)", shim.prepare_session)
+        if err is not None:
+            raise err
         self._shim = shim
         if self.emg_setup and self.board in CYTON_FAMILY:
             cmd = "".join(emg_channel_command(c) for c in self.info.channels)
-            try:
-                reply = shim.config_board(cmd)
-            except bs.BrainFlowError as e:
+            reply: list = []
+            err = self._call(f"sending EMG channel settings {cmd!r}",
+                             lambda: reply.append(shim.config_board(cmd)))
+            if err is not None:
                 self.close()
-                raise self._error(f"sending EMG channel settings {cmd!r}", e) from None
-            if isinstance(reply, str) and reply.startswith("Failure"):
+                raise err
+            if isinstance(reply[0], str) and reply[0].startswith("Failure"):
                 self.close()
                 raise AcquisitionError(
                     f"board {self.board} on {self.address} refused the EMG channel settings: "
-                    f"{reply.strip()}"
+                    f"{reply[0].strip()}"
                 )
+
+    def _call(self, what: str, fn) -> AcquisitionError | None:
+        """Call ``fn()``; return its failure as an :class:`AcquisitionError` (not raised)."""
+        try:
+            fn()
+        except Exception as e:  # BrainFlow's error, or a reply that is not text
+            return self._error(what, e)
+        return None
 
     def start(self) -> None:
         """Start streaming (opens the board first if needed)."""

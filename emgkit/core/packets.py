@@ -54,7 +54,11 @@ def find_gaps(
     A gap of ``k`` samples can only be told apart from ``k + modulo / step`` lost
     samples by the timestamps; the counter alone gives the smaller, which is exact for
     gaps shorter than ``modulo / step`` samples (about 1 s at 250 Hz).
-    A repeated counter (difference 0) counts as ``modulo / step - 1`` missing samples.
+    A repeated counter (difference 0) counts as ``modulo / step - 1`` missing samples,
+    except on a counter stepping by 2 (Cyton+Daisy over serial): there BrainFlow repeats
+    the counter when the first packet of a sample's pair (inputs 9-16) was lost and
+    commits the sample with inputs 9-16 held from the one before; nothing is missing
+    (see :func:`repeated_rows`), and the next difference counts from that sample.
     """
     pn = np.asarray(package_num, dtype=np.int64)
     if step is None:
@@ -63,6 +67,7 @@ def find_gaps(
         pn = np.concatenate([[int(previous)], pn])
     if pn.size < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pn = _effective(pn, step, modulo)
     d = np.mod(np.diff(pn), modulo)
     d[d == 0] = modulo
     bad = np.nonzero(d != step)[0]
@@ -72,10 +77,54 @@ def find_gaps(
     return (bad[keep] + offset).astype(np.int64), missing[keep].astype(np.int64)
 
 
+def _effective(pn: np.ndarray, step: int, modulo: int) -> np.ndarray:
+    """Counters with each repeated one (step 2) read as its predecessor + ``step``."""
+    if step < 2 or pn.size < 2:
+        return pn
+    rep = np.nonzero(np.mod(np.diff(pn), modulo) == 0)[0] + 1
+    if rep.size == 0:
+        return pn
+    pn = pn.copy()
+    pn[rep] = np.mod(pn[rep - 1] + step, modulo)
+    return pn
+
+
+def repeated_rows(package_num: np.ndarray, step: int, modulo: int = 256,
+                  previous: int | None = None) -> np.ndarray:
+    """Rows whose counter repeats the one before on a counter stepping by 2 or more.
+
+    On Cyton+Daisy over serial this is a sample whose first packet (inputs 9-16) was
+    lost: BrainFlow commits it with inputs 1-8 of its own and 9-16 of the sample before.
+
+    Parameters
+    ----------
+    package_num : numpy.ndarray
+        ``(n_samples,)`` counter values.
+    step, modulo : int
+        As for :func:`find_gaps`.
+    previous : int, optional
+        The counter of the sample before (streaming use).
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 indices into ``package_num``.
+    """
+    pn = np.asarray(package_num, dtype=np.int64)
+    if step < 2:
+        return np.zeros(0, np.int64)
+    if previous is not None:
+        pn = np.concatenate([[int(previous)], pn])
+    rows = np.nonzero(np.mod(np.diff(pn), modulo) == 0)[0]
+    return (rows + (0 if previous is not None else 1)).astype(np.int64)
+
+
 #: Labels of ``gap`` events: how the number of missing samples was found.
 GAP_BY_COUNTER = ""
 GAP_BY_TIMESTAMPS = "timestamps"
 GAP_UNCERTAIN = "uncertain"
+#: Label of the ``gap`` event (value 0.5) of a Daisy sample that lost its first packet.
+GAP_HALF_SAMPLE = "inputs 9-16 repeated"
 
 
 def size_gaps(

@@ -109,3 +109,35 @@ def test_recover_command(tmp_path, capsys):
     assert "t001 closed as incomplete with 100 samples" in capsys.readouterr().out
     assert main(["check", str(path)]) == 0
     assert "INCOMPLETE" in capsys.readouterr().out
+
+
+def test_record_takes_over_a_board_still_streaming_after_sigkill(tmp_path):
+    """A Cyton streams on when its host dies: the next record stops it and connects."""
+    out = tmp_path / "session.h5"
+    args = [sys.executable, "-m", "emgkit", "record", "--board", "cyton", "--montage",
+            "cyton8-posterior-chain", "--out", str(out)]
+    with CytonSerialEmulator("cyton", log=False) as emu:
+        p = subprocess.Popen([*args, "--serial-port", emu.port, "--task", "rest",
+                              "--duration", "60", "--subject", "S01"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while not emu.streamer.running and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # mid-trial
+        os.kill(p.pid, signal.SIGKILL)
+        p.communicate(timeout=10)
+        time.sleep(0.5)
+        assert emu.streamer.running  # the board streams on, as a real one does
+        t0 = time.monotonic()
+        r = subprocess.run([*args, "--serial-port", emu.port, "--task", "hinge",
+                            "--duration", "1"], capture_output=True, text=True, timeout=60)
+        secs = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr
+    assert secs < 20
+    assert main(["recover", str(out)]) == 0
+    with SessionFile(out) as sf:
+        infos = sf.trial_infos()
+        assert sf.validate() == []
+    assert [(i.task.name, i.completed) for i in infos] == [("rest", False), ("hinge", True)]
+    assert infos[1].n_samples == 250
