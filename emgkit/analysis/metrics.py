@@ -379,10 +379,19 @@ def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> lis
     return out
 
 
+def _spectral(config: ProcessingConfig, chain: ProcessingChain | None):
+    """Return the spectral configuration with the band the chain states."""
+    if chain is None:
+        return config.spectral
+    return dataclasses.replace(config.spectral, low_hz=chain.spectral_low_hz,
+                               high_hz=chain.spectral_high_hz)
+
+
 def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray,
                   reference_uv: np.ndarray | None, reps, config: ProcessingConfig,
                   qc_flags: tuple[tuple[str, ...], ...], channel_names=None,
-                  segmentation: Segmentation | None = None) -> TrialMetrics:
+                  segmentation: Segmentation | None = None,
+                  chain: ProcessingChain | None = None) -> TrialMetrics:
     """Compute the metrics of one trial from its envelope, filtered signal and repetitions.
 
     Parameters
@@ -403,6 +412,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
         For error messages.
     segmentation : Segmentation, optional
         How the repetitions were found (kept with the metrics).
+    chain : ProcessingChain, optional
+        The chain applied (its spectral band); None: ``config.spectral`` as given.
     """
     fs = trial.fs_hz  # filters and spectra: the nominal rate they were designed for
     clock = trial.clock_fs_hz  # seconds: the measured rate where the trial has one
@@ -415,6 +426,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
         "mean", "peak", "mean_uv", "peak_uv", "iemg_s", "time_to_peak_pct", "onset_s",
         "offset_s", "median_freq_hz", "mean_freq_hz")}
     bursts = _onsets(filtered_uv, fs, config)
+    spectral = _spectral(config, chain)
     with warnings.catch_warnings():
         # Said once per trial by the filter chain already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
@@ -429,8 +441,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / clock
             res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
             if seg.shape[0] >= 8:
-                md, mn = spectral_frequencies(filtered_uv[r.start:r.end], fs, config.spectral,
-                                              config.filter)
+                md, mn = spectral_frequencies(filtered_uv[r.start:r.end], fs, spectral)
                 res["median_freq_hz"][i], res["mean_freq_hz"][i] = md, mn
             for j, b in enumerate(bursts):
                 k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
@@ -484,7 +495,8 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         seg = segs[t.id] = segment_trial_explained(t, session.montage, env, cfg.segmentation)
         qf = tuple(flags.get(t.id) or ((),) * n_ch)
         out.append(trial_metrics(t, env, filt, reference, seg.reps, cfg, qf,
-                                 session.montage.names, seg))
+                                 session.montage.names, seg,
+                                 next(iter(chains[t.fs_hz].values()))))
     fallbacks = [Fallback("mains", c.mains.sentence())
                  for c in dict.fromkeys(next(iter(ch.values())) for ch in chains.values())
                  if c.mains.is_fallback]

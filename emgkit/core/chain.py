@@ -177,6 +177,9 @@ class ProcessingChain:
         None for the linear envelope (the reference uses the same linear envelope).
     reference_window_samples : int or None
         The same in samples.
+    spectral_low_hz, spectral_high_hz : float
+        Band of the median and mean frequency: ``spectral.low_hz``/``high_hz``, else
+        ``bandpass_low_hz`` and the band-pass upper edge.
     low_rate : bool
         fs below 1 kHz: sEMG is under-sampled, amplitudes compare only at one rate.
     notes : tuple of str
@@ -211,6 +214,8 @@ class ProcessingChain:
     mvc_plateau_s: float | None
     reference_window_s: float | None
     reference_window_samples: int | None
+    spectral_low_hz: float
+    spectral_high_hz: float
     low_rate: bool
     notes: tuple[str, ...] = ()
 
@@ -286,7 +291,7 @@ def describe_chain(config: ProcessingConfig | None, fs_hz: float, region: str = 
         If the configuration cannot be applied at this rate (the message quotes values).
     """
     cfg = ProcessingConfig() if config is None else config
-    f, e = cfg.filter, cfg.envelope
+    f, e, sp = cfg.filter, cfg.envelope, cfg.spectral
     fs = check_fs(fs_hz)
     check_region(region)
     low, high = band_edges(f, fs, region, causal)
@@ -322,5 +327,7 @@ def describe_chain(config: ProcessingConfig | None, fs_hz: float, region: str = 
         envelope_lowpass_order=None if rms else int(e.lowpass_order),
         normalisation=cfg.normalisation.method, mvc_reference=ref, mvc_plateau_s=plateau,
         reference_window_s=ref_w, reference_window_samples=ref_n,
+        spectral_low_hz=float(f.bandpass_low_hz if sp.low_hz is None else sp.low_hz),
+        spectral_high_hz=float(high if sp.high_hz is None else sp.high_hz),
         low_rate=fs < MIN_SEMG_FS_HZ, notes=tuple(notes),
     )
