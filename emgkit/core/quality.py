@@ -1,30 +1,37 @@
-"""Per-channel signal-quality checks returned as structured flags.
+"""Per-channel signal-quality flags: one definition, offline and live.
 
-Measures (per channel) and the flags they raise (thresholds in
-:class:`~emgkit.model.config.QualityConfig`):
+:func:`assess_quality` judges any block of samples (a whole trial offline, the last
+seconds live through :class:`QualityMonitor`) with the thresholds of
+:class:`~emgkit.model.config.QualityConfig`; the same samples give the same flags
+wherever they are judged. Measures live in :mod:`emgkit.core.quality_measures`; their
+calibration (false-positive and detection rates per flag and sampling rate) is in
+``docs/quality.md``.
+
+Flags, one root cause one flag:
 
 ``railed``
-    At least ``railed_fraction`` of the live samples sit at the board's full scale
-    (``|x| >= rail_tolerance * full_scale_uv``; 187500 uV on a Cyton at gain 24).
-    Samples exactly 0.0 are not live: OpenBCI writes 0 for a powered-down channel and
-    zero-filled gaps look the same; they count in ``dead_fraction``.
-``clipping``
-    Fewer than that, but more than ``clipping_fraction``, at full scale.
+    At least ``railed_fraction`` of the live samples at the board's full scale. Samples
+    exactly 0.0 are not live (a powered-down OpenBCI channel, zero-filled gaps).
 ``flat``
-    At least ``dead_fraction`` of samples exactly zero, or the live, unrailed samples
-    vary less than ``flat_sd_uv``.
+    At least ``dead_fraction`` exact zeros, or the live unrailed samples vary by less
+    than ``flat_sd_uv``.
 ``lead_off``
-    The signal never leaves one side of zero (``one_sign_fraction``) and its
-    mean-removed spectrum over the band is white (spectral flatness >= ``flatness``):
-    an input held at a DC level with only amplifier noise on it, no physiology. This
-    is what the disconnected gastrocnemius channel of the elderly isometric set looks
-    like.
-``mains``
-    Mains and its harmonics (+/- 1 Hz) hold at least ``mains_ratio`` of the in-band
-    power.
+    White (smoothed spectral flatness over the band) and unmodulated (window RMS
+    percentile ratio): amplifier noise and no physiology.
+``clipping``
+    More than ``clipping_fraction`` of samples at full scale, or sitting at the
+    channel's own extreme values (saturation below full scale).
+``spikes``, ``mains``, ``motion``, ``ecg``
+    Corrupt single samples; mains interference; artefacts below the EMG band; a heart
+    beat holding much of the in-band power.
 ``noisy_baseline`` / ``low_snr``
-    Only with a rest recording: band-passed rest RMS above ``max_noise_rms_uv``; task
-    RMS over rest RMS below ``min_snr_db``.
+    Only with a rest block: rest RMS above ``max_noise_rms_uv``; task activity over rest
+    RMS below ``min_snr_db``.
+
+``railed``, ``flat`` and ``lead_off`` are exclusive and suppress every other flag (the
+channel carries no EMG); a channel touching the rail reports ``clipping`` alone (the
+rail's steps dominate every spectral measure). A rest channel that is itself dead gives
+no baseline. ``crosstalk`` comes from :func:`assess_crosstalk` on channel pairs.
 """
 
 from __future__ import annotations
@@ -32,23 +39,20 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy import signal
 
+from emgkit.core import quality_measures as qm
 from emgkit.core._common import as_2d, check_fs
-from emgkit.core.filters import (
-    DEFAULT_HIGH_HZ,
-    MAX_HIGH_FRACTION,
-    design_bandpass,
-    detect_mains_hz,
-    filter_offline,
-    notch_frequencies,
-)
+from emgkit.core.filters import detect_mains_hz
 from emgkit.errors import ConfigError
-from emgkit.model.config import QualityConfig
+from emgkit.model.config import FilterConfig, QualityConfig
 
 #: Full scale of the Cyton's ADS1299 at gain 24, in microvolts.
 CYTON_FULL_SCALE_UV = 187500.0
-_BAND_LOW_HZ = 20.0
+#: Flags that mean "no EMG on this channel": each excludes every other flag.
+DEAD_FLAGS = ("railed", "flat", "lead_off")
+#: Order of the flags in a report (also the live label's priority).
+FLAG_ORDER = ("railed", "flat", "lead_off", "clipping", "spikes", "mains", "motion", "ecg",
+              "noisy_baseline", "low_snr", "crosstalk")
 
 
 @dataclass(frozen=True)
@@ -58,32 +62,45 @@ class QualityReport:
     Attributes
     ----------
     clipping_fraction : numpy.ndarray
-        Fraction of live samples at full scale (NaN without a full scale); the
-        ``railed`` and ``clipping`` flags differ by threshold.
+        Fraction of live samples at full scale (NaN without a full scale).
+    plateau_fraction : numpy.ndarray
+        Fraction of live samples piled up at the channel's own maximum or minimum
+        (more than twice as many as lie within 1 % of the range inside it).
     dead_fraction : numpy.ndarray
         Fraction of samples exactly 0.0.
     sd_uv : numpy.ndarray
         Standard deviation of the live, unrailed samples.
-    one_sign_fraction : numpy.ndarray
-        Fraction of live samples with the sign of the median.
     spectral_flatness : numpy.ndarray
-        Geometric over arithmetic mean of the Welch PSD in the band (1 = white).
+        Geometric over arithmetic mean of the band's smoothed PSD (1 = white).
+    modulation_db : numpy.ndarray
+        90th over 10th percentile of the band-passed window RMS, in dB.
     mains_ratio : numpy.ndarray
         In-band power fraction within +/-1 Hz of mains and harmonics (0 if no mains).
+    motion_uv : numpy.ndarray
+        Largest window RMS below the band among windows where it exceeds
+        ``motion_ratio`` times the in-band RMS (0 if none).
+    ecg_fraction : numpy.ndarray
+        Fraction of in-band power in a repeating heart beat.
+    n_spikes : numpy.ndarray
+        Number of corrupt single samples.
     noise_rms_uv, snr_db : numpy.ndarray
-        Band-passed rest RMS and task/rest RMS ratio in dB (NaN without rest data).
+        Band-passed rest RMS and task activity over it in dB (NaN without rest data).
     flags : tuple of tuple of str
-        Flag names per channel, empty when the channel is clean.
+        Flag names per channel, in :data:`FLAG_ORDER`, empty when the channel is clean.
     mains_hz : float or None
         The mains frequency used.
     """
 
     clipping_fraction: np.ndarray
+    plateau_fraction: np.ndarray
     dead_fraction: np.ndarray
     sd_uv: np.ndarray
-    one_sign_fraction: np.ndarray
     spectral_flatness: np.ndarray
+    modulation_db: np.ndarray
     mains_ratio: np.ndarray
+    motion_uv: np.ndarray
+    ecg_fraction: np.ndarray
+    n_spikes: np.ndarray
     noise_rms_uv: np.ndarray
     snr_db: np.ndarray
     flags: tuple[tuple[str, ...], ...]
@@ -102,15 +119,80 @@ class QualityReport:
         return out
 
 
-def _band(fs_hz: float) -> tuple[float, float]:
-    return _BAND_LOW_HZ, min(DEFAULT_HIGH_HZ, MAX_HIGH_FRACTION * fs_hz)
+def _regions(regions, n_ch: int) -> list[str]:
+    if regions is None:
+        return ["limb"] * n_ch
+    out = [regions] * n_ch if isinstance(regions, str) else list(regions)
+    if len(out) != n_ch:
+        raise ConfigError(f"regions has {len(out)} entries for {n_ch} channels")
+    return out
 
 
-def _bandpassed_rms(x2: np.ndarray, fs_hz: float) -> np.ndarray:
-    low, high = _band(fs_hz)
-    x = x2 - x2.mean(axis=0, dtype=np.float64)
-    y = filter_offline(design_bandpass(fs_hz, low, high, 4), x)
-    return np.sqrt(np.mean(np.square(y, dtype=np.float64), axis=0))
+def _amplitude_measures(x2: np.ndarray, full_scale_uv, cfg: QualityConfig) -> dict:
+    """Rail, plateau, zero and SD measures of raw samples."""
+    n, n_ch = x2.shape
+    dead = x2 == 0
+    live_n = np.maximum(n - dead.sum(axis=0), 1)
+    if full_scale_uv is not None:
+        at_rail = np.abs(x2) >= cfg.rail_tolerance * float(full_scale_uv)
+        rail_frac = at_rail.sum(axis=0) / live_n
+    else:
+        at_rail = np.zeros(x2.shape, bool)
+        rail_frac = np.full(n_ch, np.nan)
+    live = ~dead & ~at_rail
+    sd = np.full(n_ch, np.nan)
+    plateau = np.zeros(n_ch)
+    for j in range(n_ch):
+        good = x2[live[:, j], j].astype(np.float64)
+        if good.size >= 2:
+            sd[j] = good.std()
+            plateau[j] = _plateau(good) / live_n[j]
+    return dict(dead=dead, live=live, dead_frac=dead.mean(axis=0), rail_frac=rail_frac,
+                sd=sd, plateau=plateau)
+
+
+def _plateau(good: np.ndarray) -> int:
+    """Count the samples piled up at the maximum or minimum (beyond the one extreme).
+
+    A saturating amplifier stacks every sample beyond its limit at the limit, far more
+    than lie just inside it (within 1 % of the range); noise, even coarsely quantised,
+    thins out towards its extremes instead.
+    """
+    hi, lo = float(good.max()), float(good.min())
+    if not hi > lo:
+        return 0
+    d = 0.01 * (hi - lo)
+    out = 0
+    for v, inner in ((hi, (good < hi) & (good > hi - d)), (lo, (good > lo) & (good < lo + d))):
+        extra = int(np.sum(good == v)) - 1
+        if extra > 2 * int(np.sum(inner)):
+            out = max(out, extra)
+    return out
+
+
+def _dead_flags(amp: dict, j: int, cfg: QualityConfig) -> list[str]:
+    if amp["rail_frac"][j] >= cfg.railed_fraction:
+        return ["railed"]
+    if amp["dead_frac"][j] >= cfg.dead_fraction or not amp["sd"][j] >= cfg.flat_sd_uv:
+        return ["flat"]
+    return []
+
+
+def _band_rms(x: np.ndarray, fs: float, bands) -> np.ndarray:
+    y = qm.bandpassed(x, fs, bands)
+    return np.sqrt(np.mean(y * y, axis=0))
+
+
+def _rest_noise(rest_uv, n_ch, fs, bands, full_scale_uv, mains_hz, cfg, fcfg, regions):
+    """Band-passed rest RMS per channel, NaN where the rest channel is itself dead."""
+    r2, _ = as_2d(rest_uv, "rest_uv")
+    if r2.shape[1] != n_ch:
+        raise ConfigError(f"rest_uv has {r2.shape[1]} channels, emg_uv has {n_ch}")
+    rq = assess_quality(r2, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz, config=cfg,
+                        regions=regions, filter_config=fcfg)
+    noise = _band_rms(r2, fs, bands)
+    dead = [bool(set(f) & {*DEAD_FLAGS, "clipping"}) for f in rq.flags]
+    return np.where(dead, np.nan, noise)
 
 
 def assess_quality(
@@ -121,8 +203,10 @@ def assess_quality(
     mains_hz: float | None = None,
     rest_uv: np.ndarray | None = None,
     config: QualityConfig | None = None,
+    regions=None,
+    filter_config: FilterConfig | None = None,
 ) -> QualityReport:
-    """Check the quality of each channel of a trial.
+    """Check the quality of each channel of a block of samples (a trial, a live window).
 
     Parameters
     ----------
@@ -131,7 +215,7 @@ def assess_quality(
     fs_hz : float
         Sampling rate in Hz.
     full_scale_uv : float or None
-        The board's +/- input range; None skips the railed and clipping checks.
+        The board's +/- input range; None skips the rail checks.
     mains_hz : float, optional
         Mains frequency; detected from the spectrum when None.
     rest_uv : numpy.ndarray, optional
@@ -139,6 +223,12 @@ def assess_quality(
         for baseline noise and SNR.
     config : QualityConfig, optional
         Thresholds (defaults if None).
+    regions : str or sequence of str, optional
+        ``"limb"`` or ``"trunk"`` per channel (:attr:`emgkit.model.muscles.Muscle.region`):
+        trunk channels are judged in the trunk band (30 Hz high-pass). All limb if None.
+    filter_config : FilterConfig, optional
+        The processing's filter configuration, whose band rule
+        (:func:`~emgkit.core.filters.band_edges`) sets the band (defaults if None).
 
     Returns
     -------
@@ -150,82 +240,256 @@ def assess_quality(
     n, n_ch = x2.shape
     if n < 16:
         raise ConfigError(f"quality checks need at least 16 samples, got {n}")
-    low, high = _band(fs)
-    dead = x2 == 0
-    dead_frac = dead.mean(axis=0)
-    live_n = np.maximum(n - dead.sum(axis=0), 1)
-    if full_scale_uv is not None:
-        at_rail = np.abs(x2) >= cfg.rail_tolerance * float(full_scale_uv)
-        rail_frac = at_rail.sum(axis=0) / live_n
-    else:
-        at_rail = np.zeros(x2.shape, bool)
-        rail_frac = np.full(n_ch, np.nan)
+    reg = _regions(regions, n_ch)
+    bands = [qm.quality_band(fs, r, filter_config) for r in reg]
+    limb = qm.quality_band(fs, "limb", filter_config)
+    amp = _amplitude_measures(x2, full_scale_uv, cfg)
 
-    sd = np.full(n_ch, np.nan)
-    one_sign = np.full(n_ch, np.nan)
-    for j in range(n_ch):
-        good = x2[~dead[:, j] & ~at_rail[:, j], j].astype(np.float64)
-        if good.size >= 2:
-            sd[j] = good.std()
-            med_sign = np.sign(np.median(good))
-            one_sign[j] = np.mean(np.sign(good) == med_sign) if med_sign else 0.0
-
-    xc = x2 - x2.mean(axis=0, dtype=np.float64)
-    nper = int(min(n, round(fs)))
-    f, p = signal.welch(xc, fs=fs, nperseg=nper, axis=0)
-    band = (f >= low) & (f <= high)
-    pb = p[band]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        flatness = np.exp(np.mean(np.log(pb), axis=0)) / np.mean(pb, axis=0)
-    flatness = np.where(np.isfinite(flatness), flatness, np.nan)
-
+    ratio = qm.spike_ratio(x2, amp["live"], fs, cfg.spike_window_s)
+    spike_mask = qm.spikes(ratio, cfg.spike_ratio)
+    x = qm.repair_spikes(x2, spike_mask).astype(np.float64)
+    x = x - x.mean(axis=0)
+    y = qm.bandpassed(x, fs, bands)
     if mains_hz is None:
-        mains_hz = detect_mains_hz(x2, fs)
-    mains_ratio = np.zeros(n_ch)
-    if mains_hz is not None:
-        near = np.zeros(f.shape, bool)
-        for fm in notch_frequencies(fs, mains_hz, up_to_hz=high + 1.0):
-            near |= np.abs(f - fm) <= 1.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mains_ratio = np.nan_to_num(p[band & near].sum(axis=0) / pb.sum(axis=0))
+        mains_hz = detect_mains_hz(x, fs)
+    f, p = qm.welch_psd(x, fs, cfg.welch_segment_s)
+    flatness = qm.smoothed_flatness(f, p, limb, qm.mains_mask(f, fs, mains_hz, limb[1], 2.0),
+                                    cfg.shape_resolution_hz)
+    env = qm.window_rms(y, fs, cfg.window_s)
+    modulation = qm.modulation_db(env)
+    band = (f >= limb[0]) & (f <= limb[1])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mains_ratio = np.nan_to_num(p[band & qm.mains_mask(f, fs, mains_hz, limb[1], 1.0)]
+                                    .sum(axis=0) / p[band].sum(axis=0))
+    peaks = qm.r_peaks(x, fs)
+    ecg = qm.ecg_fraction(y, peaks, fs)
+    low_w, band_w = qm.motion_windows(x, y, peaks, fs, cfg.motion_low_hz, bands, cfg.window_s)
+    moving = (low_w > cfg.motion_uv) & (low_w > cfg.motion_ratio * band_w)
+    motion = np.where(moving, low_w, 0.0).max(axis=0)
 
     noise = np.full(n_ch, np.nan)
     snr = np.full(n_ch, np.nan)
     if rest_uv is not None:
-        r2, _ = as_2d(rest_uv, "rest_uv")
-        if r2.shape[1] != n_ch:
-            raise ConfigError(f"rest_uv has {r2.shape[1]} channels, emg_uv has {n_ch}")
-        noise = _bandpassed_rms(r2, fs)
+        noise = _rest_noise(rest_uv, n_ch, fs, bands, full_scale_uv, mains_hz, cfg,
+                            filter_config, reg)
         with np.errstate(divide="ignore", invalid="ignore"):
-            snr = 20 * np.log10(_bandpassed_rms(x2, fs) / noise)
+            snr = 20 * np.log10(np.quantile(env, 0.95, axis=0) / noise)
 
-    flags = []
-    for j in range(n_ch):
-        fl = []
-        if rail_frac[j] >= cfg.railed_fraction:
-            fl.append("railed")
-        elif rail_frac[j] > cfg.clipping_fraction:
-            fl.append("clipping")
-        if dead_frac[j] >= cfg.dead_fraction or sd[j] < cfg.flat_sd_uv:
-            fl.append("flat")
-        elif one_sign[j] >= cfg.one_sign_fraction and flatness[j] >= cfg.flatness:
-            fl.append("lead_off")
-        if mains_ratio[j] >= cfg.mains_ratio:
-            fl.append("mains")
-        if noise[j] > cfg.max_noise_rms_uv:
-            fl.append("noisy_baseline")
-        if snr[j] < cfg.min_snr_db:
-            fl.append("low_snr")
-        flags.append(tuple(fl))
+    n_spikes = spike_mask.sum(axis=0)
+    measures = dict(flatness=flatness, modulation=modulation, mains=mains_ratio,
+                    motion=motion, ecg=ecg, n_spikes=n_spikes, noise=noise, snr=snr)
+    flags = tuple(tuple(_channel_flags(amp, measures, j, cfg)) for j in range(n_ch))
     return QualityReport(
-        clipping_fraction=rail_frac,
-        dead_fraction=dead_frac,
-        sd_uv=sd,
-        one_sign_fraction=one_sign,
-        spectral_flatness=flatness,
-        mains_ratio=mains_ratio,
-        noise_rms_uv=noise,
-        snr_db=snr,
-        flags=tuple(flags),
+        clipping_fraction=amp["rail_frac"], plateau_fraction=amp["plateau"],
+        dead_fraction=amp["dead_frac"], sd_uv=amp["sd"], spectral_flatness=flatness,
+        modulation_db=modulation, mains_ratio=mains_ratio, motion_uv=motion,
+        ecg_fraction=ecg, n_spikes=n_spikes, noise_rms_uv=noise, snr_db=snr, flags=flags,
         mains_hz=mains_hz,
     )
+
+
+def _channel_flags(amp: dict, m: dict, j: int, cfg: QualityConfig) -> list[str]:
+    """Apply the thresholds to channel ``j``'s measures, one root cause one flag."""
+    fl = _dead_flags(amp, j, cfg)
+    if fl:
+        return fl
+    if m["flatness"][j] >= cfg.lead_off_flatness and \
+            m["modulation"][j] < cfg.lead_off_modulation_db:
+        return ["lead_off"]
+    if amp["rail_frac"][j] > cfg.clipping_fraction:
+        return ["clipping"]
+    if amp["plateau"][j] > cfg.clipping_fraction:
+        fl.append("clipping")
+    if m["n_spikes"][j] > 0:
+        fl.append("spikes")
+    if m["mains"][j] >= cfg.mains_ratio:
+        fl.append("mains")
+    if m["ecg"][j] >= cfg.ecg_fraction:
+        fl.append("ecg")  # its slow waves are below the band: not motion as well
+    elif m["motion"][j] > 0:
+        fl.append("motion")
+    if m["noise"][j] > cfg.max_noise_rms_uv:
+        fl.append("noisy_baseline")
+    if m["snr"][j] < cfg.min_snr_db:
+        fl.append("low_snr")
+    return fl
+
+
+@dataclass(frozen=True)
+class CrosstalkReport:
+    """Cross-correlation of channel pairs (medial:lateral hamstrings, same side).
+
+    Attributes
+    ----------
+    pairs : tuple of (int, int)
+        The column pairs, as given.
+    r : numpy.ndarray
+        ``(n_pairs,)`` peak absolute correlation coefficient within the lag range.
+    lag_s : numpy.ndarray
+        ``(n_pairs,)`` lag of that peak in seconds (positive: the second channel lags).
+    flagged : tuple of bool
+        Per pair, ``r >= crosstalk_r``.
+    """
+
+    pairs: tuple[tuple[int, int], ...]
+    r: np.ndarray
+    lag_s: np.ndarray
+    flagged: tuple[bool, ...]
+
+    def channel_flags(self, n_channels: int) -> tuple[tuple[str, ...], ...]:
+        """Return ``("crosstalk",)`` for each channel in a flagged pair, else ``()``."""
+        hit = set()
+        for (a, b), f in zip(self.pairs, self.flagged):
+            if f:
+                hit |= {a, b}
+        return tuple(("crosstalk",) if j in hit else () for j in range(n_channels))
+
+
+def assess_crosstalk(filtered_uv: np.ndarray, fs_hz: float, pairs, *,
+                     config: QualityConfig | None = None) -> CrosstalkReport:
+    """Flag channel pairs whose band-passed signals are correlated at near-zero lag.
+
+    Two electrodes over separate muscles pick up independent motor-unit trains, so
+    their band-passed signals (not their envelopes, which share the task's timing)
+    correlate little; volume-conducted crosstalk, or electrodes close enough to share
+    a detection volume, put the same waveform on both with a lag of at most a few
+    milliseconds. The peak of the normalised cross-correlation within
+    ``+/- crosstalk_lag_s`` is compared with ``crosstalk_r``. A high value says a
+    medial:lateral difference may be partly crosstalk; a low value does not prove its
+    absence (crosstalk from a distant source is a filtered, not a copied, waveform).
+    See the CEDE electrode-selection matrix (Besomi et al. 2019, J Electromyogr Kinesiol
+    48:128) on crosstalk and inter-electrode distance.
+
+    Parameters
+    ----------
+    filtered_uv : numpy.ndarray
+        ``(n_samples, n_channels)`` band-passed EMG in microvolts (e.g.
+        :func:`emgkit.core.filter_emg`).
+    fs_hz : float
+        Sampling rate in Hz.
+    pairs : sequence of (int, int)
+        Column indices of the pairs to check (see :func:`hamstring_pairs`).
+    config : QualityConfig, optional
+        ``crosstalk_r`` and ``crosstalk_lag_s`` (defaults if None).
+
+    Returns
+    -------
+    CrosstalkReport
+    """
+    cfg = QualityConfig() if config is None else config
+    fs = check_fs(fs_hz)
+    y, _ = as_2d(filtered_uv, "filtered_uv")
+    pairs = tuple((int(a), int(b)) for a, b in pairs)
+    for a, b in pairs:
+        if not (0 <= a < y.shape[1] and 0 <= b < y.shape[1]) or a == b:
+            raise ConfigError(f"crosstalk pair ({a}, {b}) must name two different columns "
+                              f"0..{y.shape[1] - 1}")
+    max_lag = max(0, min(round(cfg.crosstalk_lag_s * fs), y.shape[0] // 4))
+    r = np.zeros(len(pairs))
+    lag = np.zeros(len(pairs))
+    for k, (a, b) in enumerate(pairs):
+        u = np.asarray(y[:, a], np.float64) - float(np.mean(y[:, a]))
+        v = np.asarray(y[:, b], np.float64) - float(np.mean(y[:, b]))
+        den = float(np.sqrt(np.dot(u, u) * np.dot(v, v)))
+        if den == 0:
+            continue
+        best = 0.0
+        for d in range(-max_lag, max_lag + 1):
+            c = np.dot(u[max(0, -d): len(u) - max(0, d)], v[max(0, d): len(v) - max(0, -d)])
+            if abs(c) / den > abs(best):
+                best, lag[k] = c / den, d / fs
+        r[k] = abs(best)
+    return CrosstalkReport(pairs, r, lag, tuple(bool(v >= cfg.crosstalk_r) for v in r))
+
+
+def hamstring_pairs(montage) -> list[tuple[int, int]]:
+    """Return ``(medial, lateral)`` column pairs of a montage's hamstrings, per side.
+
+    Medial: muscles in the ``medial_hamstrings`` group (semitendinosus,
+    semimembranosus); lateral: ``lateral_hamstrings`` (biceps femoris). Every medial
+    channel is paired with every lateral channel of the same side.
+    """
+    def cols(group: str) -> list[tuple[int, str]]:
+        return [(j, c.side) for j, c in enumerate(montage.channels)
+                if group in montage.muscle(c.muscle).groups]
+
+    lateral = cols("lateral_hamstrings")
+    return [(m, lat) for m, side in cols("medial_hamstrings") for lat, s2 in lateral
+            if s2 == side]
+
+
+class QualityMonitor:
+    """Live quality: the last ``live_window_s`` of raw samples, judged by :func:`assess_quality`.
+
+    The window is a ring buffer; :meth:`push` says when ``live_interval_s`` of new
+    samples have arrived since the last assessment (the first once half a window is
+    there), and :meth:`assess` judges the window with exactly the offline rules, so the
+    flags of a window equal those of :func:`assess_quality` on the same samples.
+
+    Parameters
+    ----------
+    fs_hz : float
+        Sampling rate in Hz.
+    n_channels : int
+        Number of channels of every block.
+    full_scale_uv, mains_hz, config, regions, filter_config
+        As for :func:`assess_quality`.
+    """
+
+    def __init__(self, fs_hz: float, n_channels: int, *,
+                 full_scale_uv: float | None = CYTON_FULL_SCALE_UV,
+                 mains_hz: float | None = None, config: QualityConfig | None = None,
+                 regions=None, filter_config: FilterConfig | None = None) -> None:
+        self.fs_hz = check_fs(fs_hz)
+        self.config = QualityConfig() if config is None else config
+        self.n_channels = int(n_channels)
+        self.kwargs = dict(full_scale_uv=full_scale_uv, mains_hz=mains_hz, config=self.config,
+                           regions=regions, filter_config=filter_config)
+        self.size = max(16, round(self.config.live_window_s * self.fs_hz))
+        self.interval = max(1, round(self.config.live_interval_s * self.fs_hz))
+        self._buf = np.zeros((self.size, self.n_channels), np.float32)
+        self._pos = 0  # total samples pushed
+        self._since = 0
+        self.report: QualityReport | None = None
+
+    def push(self, block: np.ndarray) -> bool:
+        """Append a block ``(n_samples, n_channels)``; return True when an assessment is due."""
+        b2, _ = as_2d(block, "block")
+        if b2.shape[1] != self.n_channels:
+            raise ConfigError(f"block has {b2.shape[1]} channels, the monitor was made for "
+                              f"{self.n_channels}")
+        n = b2.shape[0]
+        b2 = b2[-self.size:]
+        at = (self._pos + n - b2.shape[0] + np.arange(b2.shape[0])) % self.size
+        self._buf[at] = b2
+        self._pos += n
+        self._since += n
+        return self._since >= self.interval and min(self._pos, self.size) >= self.size // 2
+
+    def window(self) -> np.ndarray:
+        """Return the samples in the window, oldest first (a copy, float32)."""
+        n = min(self._pos, self.size)
+        at = (self._pos - n + np.arange(n)) % self.size
+        return self._buf[at]
+
+    def take(self) -> np.ndarray:
+        """Return the window (:meth:`window`) and restart the interval count (a snapshot)."""
+        self._since = 0
+        return self.window()
+
+    def assess(self, window: np.ndarray | None = None) -> QualityReport | None:
+        """Judge the window (or a snapshot from :meth:`take`); None while under 16 samples."""
+        w = self.take() if window is None else window
+        if w.shape[0] < 16:
+            return None
+        self.report = assess_quality(w, self.fs_hz, **self.kwargs)
+        return self.report
+
+    def update(self, block: np.ndarray) -> QualityReport | None:
+        """Append a block and judge the window when due; return the new report, if any."""
+        return self.assess() if self.push(block) else None
+
+
+def first_flag(flags: tuple[str, ...]) -> str:
+    """Return the most important of a channel's flags (:data:`FLAG_ORDER`), or ``ok``."""
+    return min(flags, key=FLAG_ORDER.index) if flags else "ok"

@@ -285,7 +285,11 @@ class SpectralConfig(_Config):
 
 @dataclass(frozen=True)
 class QualityConfig(_Config):
-    """Thresholds of the per-channel quality flags (see :mod:`emgkit.core.quality`).
+    """Thresholds of the per-channel quality flags, defined once for offline and live use.
+
+    Every length is in seconds or hertz, so one configuration means the same at 200 Hz
+    and at 16 kHz; the spectral band is the signal core's band rule. See
+    :mod:`emgkit.core.quality` and ``docs/quality.md`` (calibration and why).
 
     Parameters
     ----------
@@ -295,24 +299,56 @@ class QualityConfig(_Config):
         Flag ``railed`` when this fraction of the live samples sits at the rail.
     clipping_fraction : float
         Flag ``clipping`` when more than this fraction (but less than
-        ``railed_fraction``) sits at the rail.
+        ``railed_fraction``) sits at the rail, or at the channel's own extreme values
+        (an amplifier saturating below full scale).
     dead_fraction : float
         Flag ``flat`` when this fraction of samples is exactly zero (a powered-down
         OpenBCI channel, zero-filled gaps).
     flat_sd_uv : float
         Flag ``flat`` when the standard deviation of the live, unrailed samples is
         below this.
-    one_sign_fraction, flatness : float
-        Flag ``lead_off`` when at least ``one_sign_fraction`` of the samples share one
-        sign (a DC level the signal never crosses) and the spectral flatness of the
-        mean-removed signal over the band is at least ``flatness`` (white: no
-        physiological content).
+    lead_off_flatness, lead_off_modulation_db : float
+        Flag ``lead_off`` when the in-band spectrum is white (smoothed spectral flatness
+        at least ``lead_off_flatness``) and its amplitude unmodulated (90th over 10th
+        percentile of the window RMS below ``lead_off_modulation_db``): amplifier noise
+        alone, no physiology.
     mains_ratio : float
-        Flag ``mains`` when mains and harmonics hold this fraction of in-band power.
+        Flag ``mains`` when mains and harmonics (+/- 1 Hz) hold this fraction of
+        in-band power.
+    motion_uv, motion_ratio : float
+        Flag ``motion`` when, in some window, the RMS below the EMG band (from
+        ``motion_low_hz``) exceeds ``motion_uv`` and ``motion_ratio`` times the in-band
+        RMS of the same window (movement artefact, baseline wander).
+    motion_low_hz : float
+        Lower edge of the band below the EMG band, in Hz.
+    ecg_fraction : float
+        Flag ``ecg`` when a repeating heart beat holds this fraction of the in-band power
+        (after the trunk high-pass on trunk channels).
+    spike_ratio : float
+        Flag ``spikes`` when a single sample deviates from its neighbours by more than
+        this many times the local RMS deviation (corrupt packets).
     max_noise_rms_uv : float
         Flag ``noisy_baseline`` when the band-passed rest RMS exceeds this.
     min_snr_db : float
-        Flag ``low_snr`` when task RMS over rest RMS is below this.
+        Flag ``low_snr`` when the task's activity (95th percentile of the window RMS)
+        over the rest RMS is below this.
+    crosstalk_r : float
+        Flag ``crosstalk`` on both channels of a medial:lateral hamstring pair when the
+        peak absolute cross-correlation of their band-passed signals within
+        ``crosstalk_lag_s`` reaches this.
+    crosstalk_lag_s : float
+        Largest lag searched, in seconds.
+    welch_segment_s : float
+        Welch segment length for the spectral measures, in seconds.
+    shape_resolution_hz : float
+        Width of the bins the spectrum is averaged into for the flatness, in Hz.
+    window_s : float
+        Window of the RMS envelope for modulation, motion and SNR, in seconds.
+    spike_window_s : float
+        Neighbourhood of the local RMS deviation of the spike test, in seconds.
+    live_window_s, live_interval_s : float
+        Live quality: the last ``live_window_s`` of samples are assessed, every
+        ``live_interval_s``.
     """
 
     rail_tolerance: float = 0.999
@@ -320,11 +356,24 @@ class QualityConfig(_Config):
     clipping_fraction: float = 0.001
     dead_fraction: float = 0.5
     flat_sd_uv: float = 0.1
-    one_sign_fraction: float = 0.99
-    flatness: float = 0.9
+    lead_off_flatness: float = 0.95
+    lead_off_modulation_db: float = 6.0
     mains_ratio: float = 0.3
+    motion_uv: float = 50.0
+    motion_ratio: float = 2.0
+    motion_low_hz: float = 1.0
+    ecg_fraction: float = 0.5
+    spike_ratio: float = 30.0
     max_noise_rms_uv: float = 5.0
     min_snr_db: float = 6.0
+    crosstalk_r: float = 0.3
+    crosstalk_lag_s: float = 0.005
+    welch_segment_s: float = 1.0
+    shape_resolution_hz: float = 10.0
+    window_s: float = 0.25
+    spike_window_s: float = 0.1
+    live_window_s: float = 4.0
+    live_interval_s: float = 0.5
 
     def __post_init__(self):
         for name in (
@@ -332,15 +381,22 @@ class QualityConfig(_Config):
             "railed_fraction",
             "clipping_fraction",
             "dead_fraction",
-            "one_sign_fraction",
-            "flatness",
+            "lead_off_flatness",
             "mains_ratio",
+            "ecg_fraction",
+            "crosstalk_r",
         ):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0 < v <= 1 and math.isfinite(v)):
                 raise ConfigError(f"{name} must be in (0, 1], but got {v!r}")
-        check_positive("flat_sd_uv", self.flat_sd_uv, "uV")
-        check_positive("max_noise_rms_uv", self.max_noise_rms_uv, "uV")
+        for name, unit in (("flat_sd_uv", "uV"), ("max_noise_rms_uv", "uV"),
+                           ("motion_uv", "uV"), ("motion_ratio", ""), ("spike_ratio", ""),
+                           ("lead_off_modulation_db", "dB"), ("motion_low_hz", "Hz"),
+                           ("crosstalk_lag_s", "s"), ("welch_segment_s", "s"),
+                           ("shape_resolution_hz", "Hz"), ("window_s", "s"),
+                           ("spike_window_s", "s"), ("live_window_s", "s"),
+                           ("live_interval_s", "s")):
+            check_positive(name, getattr(self, name), unit)
         float(self.min_snr_db)
 
 

@@ -1,8 +1,11 @@
-"""Faults on demand: railed channels, lead-off, clipping and lost packets.
+"""Faults on demand: railed channels, lead-off, clipping, pickup, artefacts, lost packets.
 
-Channel faults replace or clamp one channel over a time range of a trial; a channel is
-named by its board input number (``int``) or its montage name (``"semitendinosus_right"``).
-Lost packets remove samples from the trial (the packet counter then shows the gap).
+Channel faults replace, clamp or add to one channel over a time range of a trial; a
+channel is named by its board input number (``int``) or its montage name
+(``"semitendinosus_right"``). Lost packets remove samples from the trial (the packet
+counter then shows the gap). Faults with random events (motion artefacts, heart beats,
+corrupt samples) draw their schedule once per trial from their own seed, so block-wise
+application equals one call.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import numpy as np
 from emgkit._validate import check_nonnegative, check_option, check_positive
 from emgkit.errors import ConfigError
 from emgkit.model.montage import Montage
+from emgkit.simulate.artefacts import ECG_HALF_S, beat_samples, ecg_template
 
 #: Noise RMS of a lead-off channel stuck at a large DC, and of a flat one, in microvolts.
 LEAD_OFF_NOISE_UV = {"dc": 50.0, "flat": 0.05}
@@ -103,6 +107,141 @@ class Clipping(_ChannelFault):
 
 
 @dataclass(frozen=True)
+class MainsPickup(_ChannelFault):
+    """Mains interference on one channel (a poor electrode contact or loose reference).
+
+    Parameters
+    ----------
+    amplitude_uv : float
+        Amplitude of the fundamental in microvolts; the 3rd harmonic adds 30 % of it
+        where it is below fs/2.
+    mains_hz : float
+        50 or 60 Hz.
+    """
+
+    amplitude_uv: float = 200.0
+    mains_hz: float = 50.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive("amplitude_uv", self.amplitude_uv, "µV")
+        check_option("mains_hz", self.mains_hz, (50.0, 60.0))
+
+
+@dataclass(frozen=True)
+class MotionArtefact(_ChannelFault):
+    """Cable or electrode movement: Gaussian bumps of random sign, 30-150 ms wide.
+
+    Parameters
+    ----------
+    amplitude_uv : float
+        Peak of each bump in microvolts.
+    rate_hz : float
+        Mean number of bumps per second (placed at random, at least one per trial).
+    """
+
+    amplitude_uv: float = 2000.0
+    rate_hz: float = 0.5
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive("amplitude_uv", self.amplitude_uv, "µV")
+        check_positive("rate_hz", self.rate_hz, "Hz")
+
+
+@dataclass(frozen=True)
+class BaselineWander(_ChannelFault):
+    """A slow baseline swing (sweat, breathing, a pulled cable): one sinusoid.
+
+    Parameters
+    ----------
+    amplitude_uv : float
+        Amplitude in microvolts.
+    freq_hz : float
+        Frequency in Hz (0.3-2 Hz is typical).
+    """
+
+    amplitude_uv: float = 3000.0
+    freq_hz: float = 0.7
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive("amplitude_uv", self.amplitude_uv, "µV")
+        check_positive("freq_hz", self.freq_hz, "Hz")
+
+
+@dataclass(frozen=True)
+class EcgPickup(_ChannelFault):
+    """A strong heart signal on one channel (a trunk electrode close to the heart).
+
+    Parameters
+    ----------
+    r_uv : float
+        R-wave amplitude in microvolts (the simulator's default trunk ECG is 20-60 µV).
+    heart_rate_bpm : float
+        Mean heart rate; RR intervals vary by 3 %.
+    """
+
+    r_uv: float = 1000.0
+    heart_rate_bpm: float = 70.0
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive("r_uv", self.r_uv, "µV")
+        check_positive("heart_rate_bpm", self.heart_rate_bpm, "beats/min")
+
+
+@dataclass(frozen=True)
+class CorruptSamples(_ChannelFault):
+    """Corrupted packets: single samples replaced by a random value over the full scale.
+
+    A corrupt byte that passes the packet checks turns one sample into a random 24-bit
+    word; give one fault per channel to corrupt a whole packet.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of corrupt samples, placed at random over the fault's span.
+    """
+
+    n_samples: int = 3
+
+    def __post_init__(self):
+        super().__post_init__()
+        if isinstance(self.n_samples, bool) or not isinstance(self.n_samples, int) or \
+                self.n_samples < 1:
+            raise ConfigError(f"n_samples must be an integer >= 1, but got {self.n_samples!r}")
+
+
+@dataclass(frozen=True)
+class Crosstalk(_ChannelFault):
+    """Signal of another channel leaking into this one (``x += gain * (source - dc)``).
+
+    Parameters
+    ----------
+    source : int or str
+        The channel whose signal leaks (board input number or montage name).
+    gain : float
+        Fraction of the source's signal added.
+    """
+
+    source: int | str = 1
+    gain: float = 0.5
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive("gain", self.gain, "")
+
+    def source_column(self, montage: Montage) -> int:
+        """Return the storage column of the source channel."""
+        return _ChannelFault(self.source).column(montage)
+
+
+#: Faults that add a waveform to the channel.
+ADDITIVE_FAULTS = (MainsPickup, MotionArtefact, BaselineWander, EcgPickup)
+
+
+@dataclass(frozen=True)
 class PacketLoss:
     """Lost packets: runs of samples removed from the trial.
 
@@ -149,13 +288,52 @@ class PacketLoss:
         return at[ok], n[ok]
 
 
+def _schedule_rng(rng: np.random.Generator) -> np.random.Generator:
+    """Return a generator for a fault's event schedule, the same at every call."""
+    ss = rng.bit_generator.seed_seq
+    return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1)))
+
+
+def _bumps(f: MotionArtefact, a: int, b: int, fs_hz: float, rng) -> tuple:
+    n = max(1, int(rng.poisson(f.rate_hz * (b - a) / fs_hz)))
+    at = rng.uniform(a, b, n)
+    width = rng.uniform(0.03, 0.15, n) * fs_hz
+    sign = rng.choice([-1.0, 1.0], n)
+    return at, width, sign
+
+
+def _added(f, lo: int, hi: int, a: int, b: int, fs_hz: float, rng) -> np.ndarray:
+    """Return what an additive fault adds to trial samples ``[lo, hi)`` (span ``[a, b)``)."""
+    s = np.arange(lo, hi, dtype=np.float64)
+    if isinstance(f, MainsPickup):
+        ph = rng.uniform(0, 2 * np.pi)
+        out = f.amplitude_uv * np.sin(2 * np.pi * f.mains_hz * s / fs_hz + ph)
+        if 3 * f.mains_hz < fs_hz / 2:
+            out += 0.3 * f.amplitude_uv * np.sin(3 * (2 * np.pi * f.mains_hz * s / fs_hz + ph))
+        return out
+    if isinstance(f, BaselineWander):
+        return f.amplitude_uv * np.sin(2 * np.pi * f.freq_hz * s / fs_hz + rng.uniform(0, 6.3))
+    out = np.zeros(hi - lo)
+    if isinstance(f, MotionArtefact):
+        for t, w, sg in zip(*_bumps(f, a, b, fs_hz, rng)):
+            near = np.abs(s - t) < 5 * w
+            out[near] += sg * f.amplitude_uv * np.exp(-0.5 * ((s[near] - t) / w) ** 2)
+    elif isinstance(f, EcgPickup):
+        half = ECG_HALF_S * fs_hz
+        for r in a + beat_samples(b - a, fs_hz, f.heart_rate_bpm, rng):
+            near = np.abs(s - r) < half
+            out[near] += f.r_uv * ecg_template((s[near] - r) / fs_hz)
+    return out
+
+
 def apply_channel_faults(x: np.ndarray, s0: int, faults, montage: Montage, fs_hz: float,
                          n_samples: int, full_scale_uv: float, dc_uv: np.ndarray,
                          rngs: list[np.random.Generator]) -> None:
     """Apply channel faults in place to trial samples ``[s0, s0 + len(x))``.
 
     ``rngs`` holds one generator per fault (noise of lead-off channels), consumed in
-    order so that block-wise application equals one call.
+    order so that block-wise application equals one call; event schedules come from
+    :func:`_schedule_rng`, drawn afresh (and identically) at every call.
     """
     for f, rng in zip(faults, rngs):
         if isinstance(f, PacketLoss):
@@ -172,6 +350,17 @@ def apply_channel_faults(x: np.ndarray, s0: int, faults, montage: Montage, fs_hz
             x[seg, c] = level + rng.normal(0.0, LEAD_OFF_NOISE_UV[f.mode], hi - lo)
         elif isinstance(f, Clipping):
             x[seg, c] = dc_uv[c] + np.clip(x[seg, c] - dc_uv[c], -f.limit_uv, f.limit_uv)
+        elif isinstance(f, Crosstalk):
+            src = f.source_column(montage)
+            x[seg, c] += f.gain * (x[seg, src] - dc_uv[src])
+        elif isinstance(f, CorruptSamples):
+            srng = _schedule_rng(rng)
+            at = a + srng.choice(b - a, min(f.n_samples, b - a), replace=False)
+            value = srng.uniform(-full_scale_uv, full_scale_uv, at.size)
+            inside = (at >= lo) & (at < hi)
+            x[at[inside] - s0, c] = value[inside]
+        elif isinstance(f, ADDITIVE_FAULTS):
+            x[seg, c] += _added(f, lo, hi, a, b, fs_hz, _schedule_rng(rng))
         else:  # pragma: no cover - guarded by check_faults
             raise ConfigError(f"unknown fault {f!r}")
 
@@ -183,8 +372,11 @@ def check_faults(faults, montage: Montage) -> tuple:
         if isinstance(f, _ChannelFault):
             f.column(montage)
         elif not isinstance(f, PacketLoss):
-            raise ConfigError(f"unknown fault {f!r}; use RailedChannel, LeadOff, Clipping or "
-                              "PacketLoss")
+            raise ConfigError(f"unknown fault {f!r}; use RailedChannel, LeadOff, Clipping, "
+                              "MainsPickup, MotionArtefact, BaselineWander, EcgPickup, "
+                              "CorruptSamples, Crosstalk or PacketLoss")
+        if isinstance(f, Crosstalk):
+            f.source_column(montage)
     if sum(isinstance(f, PacketLoss) for f in out) > 1:
         raise ConfigError("give at most one PacketLoss per trial")
     return out

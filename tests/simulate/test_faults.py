@@ -102,3 +102,55 @@ def test_clean_session_never_at_the_rail(board, fs_hz):
     for t in session.trials:
         top = np.abs(t.emg_uv).max(axis=0)
         assert np.all(top < 0.5 * fs), (t.id, top)
+
+
+# --- the faults the quality benchmark injects (docs/quality.md) ---
+
+
+def test_additive_faults_add_what_they_say():
+    from emgkit.simulate.faults import BaselineWander, EcgPickup, MainsPickup, MotionArtefact
+
+    clean, _ = _sim([], 1000.0)
+    trial, _ = _sim([MainsPickup(1, amplitude_uv=100.0), BaselineWander(2, amplitude_uv=500.0),
+                     EcgPickup(3, r_uv=800.0), MotionArtefact(5, amplitude_uv=1000.0)], 1000.0)
+    d = trial.emg_uv.astype(np.float64) - clean.emg_uv
+    f = np.fft.rfftfreq(len(d), 1e-3)
+    assert f[np.argmax(np.abs(np.fft.rfft(d[:, 0])))] == pytest.approx(50.0, abs=0.2)
+    # fundamental 100 uV and its 3rd harmonic at 30 %: RMS = 100 / sqrt(2) * sqrt(1.09)
+    assert np.sqrt(np.mean(d[:, 0] ** 2)) == pytest.approx(100 / np.sqrt(2) * np.sqrt(1.09), 0.01)
+    assert np.abs(d[:, 1]).max() == pytest.approx(500.0, rel=0.01)
+    assert d[:, 2].max() == pytest.approx(800.0, rel=0.02)
+    assert 500.0 < np.abs(d[:, 4]).max() <= 1000.0 * 1.5
+    np.testing.assert_array_equal(d[:, [3, 5, 6, 7]], 0.0)
+
+
+def test_corrupt_samples_and_crosstalk():
+    from emgkit.simulate.faults import CorruptSamples, Crosstalk
+
+    clean, _ = _sim([])
+    trial, _ = _sim([CorruptSamples(3, n_samples=4), Crosstalk("semitendinosus_right",
+                                                               source=2, gain=0.5)])
+    changed = np.flatnonzero(trial.emg_uv[:, 2] != clean.emg_uv[:, 2])
+    assert len(changed) == 4 and np.all(np.abs(trial.emg_uv[changed, 2]) <= 187500.0)
+    # input 1 also carries half of input 2's signal, DC removed (crosstalk adds on top)
+    leak = trial.emg_uv[:, 0].astype(np.float64) - clean.emg_uv[:, 0]
+    dc2 = leak - 0.5 * clean.emg_uv[:, 1].astype(np.float64)
+    assert np.ptp(dc2) < 1.0  # a constant: -0.5 x the DC offset of input 2
+    with pytest.raises(ConfigError, match="n_samples"):
+        CorruptSamples(1, n_samples=0)
+    with pytest.raises(ConfigError, match="channel"):
+        _sim([Crosstalk(1, source=42)])
+
+
+@pytest.mark.parametrize("block", [1, 37, 1000])
+def test_event_faults_are_the_same_in_any_block_size(block):
+    from emgkit.simulate import SessionStream, simulate_session
+    from emgkit.simulate.faults import CorruptSamples, EcgPickup, MotionArtefact
+
+    faults = {0: [MotionArtefact(2), EcgPickup(7), CorruptSamples(3, n_samples=5)]}
+    protocol = [TrialSpec("hinge", n_reps=1)]
+    session, _ = simulate_session(M, 250.0, seed=4, protocol=protocol, faults=faults)
+    stream = SessionStream(M, 250.0, seed=4, protocol=protocol, faults=faults)
+    rows = [b.emg_uv[lo:hi] for b in stream.blocks(block) for lo, hi, tid in b.segments
+            if tid == "t001"]
+    np.testing.assert_array_equal(np.concatenate(rows), session.trials[0].emg_uv)

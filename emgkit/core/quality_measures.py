@@ -1,0 +1,248 @@
+"""The measures behind the quality flags, per channel (see :mod:`emgkit.core.quality`).
+
+Each function takes ``(n_samples, n_channels)`` arrays in microvolts and returns one value
+per channel; lengths are given in seconds and converted with the sampling rate here, so
+the same configuration means the same thing from 200 Hz to 16 kHz. The spectral band is
+the signal core's band rule (:func:`emgkit.core.filters.band_edges`), never re-derived.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+from emgkit.core._common import LowSampleRateWarning
+from emgkit.core.ecg import find_r_peaks, subtract_ecg_template
+from emgkit.core.filters import (
+    band_edges,
+    design_bandpass,
+    filter_offline,
+    notch_frequencies,
+)
+from emgkit.model.config import FilterConfig
+
+#: Quantile pair whose window-RMS ratio measures amplitude modulation.
+MODULATION_QUANTILES = (0.1, 0.9)
+
+
+@lru_cache(maxsize=256)
+def _bandpass(fs_hz: float, low_hz: float, high_hz: float, order: int) -> np.ndarray:
+    return design_bandpass(fs_hz, low_hz, high_hz, order)
+
+
+@lru_cache(maxsize=64)
+def quality_band(fs_hz: float, region: str = "limb", config: FilterConfig | None = None
+                 ) -> tuple[float, float]:
+    """Return the band ``(low_hz, high_hz)`` the quality measures use at ``fs_hz``.
+
+    The signal core's band rule (:func:`~emgkit.core.filters.band_edges` of the filter
+    configuration, defaults if None). Its low-rate warning is about sEMG content and is
+    not repeated here: quality is about the hardware and the contact.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        return band_edges(config or FilterConfig(), fs_hz, region)
+
+
+def bandpassed(x: np.ndarray, fs_hz: float, bands: list[tuple[float, float]]) -> np.ndarray:
+    """Zero-phase band-pass each column in its band (order 4, mean removed), float64."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    for band in sorted(set(bands)):
+        cols = [j for j, b in enumerate(bands) if b == band]
+        sos = _bandpass(fs_hz, band[0], band[1], 4)
+        out[:, cols] = filter_offline(sos, x[:, cols], remove_mean=True)
+    return out
+
+
+def welch_psd(x: np.ndarray, fs_hz: float, segment_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Welch PSD (Hann, 50 % overlap, mean removed per segment) with segments in seconds."""
+    nper = int(min(x.shape[0], max(16, round(segment_s * fs_hz))))
+    return signal.welch(x, fs=fs_hz, nperseg=nper, axis=0, detrend="constant")
+
+
+def mains_mask(f: np.ndarray, fs_hz: float, mains_hz: float | None, high_hz: float,
+               half_width_hz: float) -> np.ndarray:
+    """Return the frequencies within ``half_width_hz`` of mains and its harmonics."""
+    near = np.zeros(f.shape, bool)
+    if mains_hz is not None:
+        for fm in notch_frequencies(fs_hz, mains_hz, up_to_hz=high_hz + half_width_hz):
+            near |= np.abs(f - fm) <= half_width_hz
+    return near
+
+
+def smoothed_flatness(f: np.ndarray, p: np.ndarray, band: tuple[float, float],
+                      exclude: np.ndarray, resolution_hz: float) -> np.ndarray:
+    """Spectral flatness of the PSD averaged into equal bins about ``resolution_hz`` wide.
+
+    Geometric over arithmetic mean of the bin powers: 1 for white noise whatever the
+    record length (the averaging removes the estimator's scatter, which biases the raw
+    flatness of a short white record low), lower for a shaped spectrum. Bins in
+    ``exclude`` (mains lines) are left out.
+    """
+    low, high = band
+    keep = (f >= low) & (f <= high) & ~exclude
+    n_bins = max(3, int((high - low) // resolution_hz))
+    idx = np.minimum(((f[keep] - low) / (high - low) * n_bins).astype(int), n_bins - 1)
+    groups = [p[keep][idx == k].mean(axis=0) for k in range(n_bins) if np.any(idx == k)]
+    if len(groups) < 3:
+        return np.full(p.shape[1], np.nan)
+    g = np.array(groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        flat = np.exp(np.mean(np.log(g), axis=0)) / np.mean(g, axis=0)
+    return np.where(np.isfinite(flat), flat, np.nan)
+
+
+def window_rms(y: np.ndarray, fs_hz: float, window_s: float) -> np.ndarray:
+    """RMS over consecutive non-overlapping windows ``(n_windows, n_channels)``."""
+    w = max(1, round(window_s * fs_hz))
+    k = y.shape[0] // w
+    if k == 0:
+        return np.sqrt(np.mean(y * y, axis=0))[None, :]
+    return np.sqrt(np.mean((y[: k * w] ** 2).reshape(k, w, -1), axis=1))
+
+
+def modulation_db(env: np.ndarray) -> np.ndarray:
+    """Amplitude modulation: ratio of the 90th to the 10th percentile of window RMS, in dB."""
+    lo, hi = np.quantile(env, MODULATION_QUANTILES, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = 20 * np.log10(hi / lo)
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def r_peaks(x: np.ndarray, fs_hz: float) -> list[np.ndarray]:
+    """R-peak indices per channel (:func:`~emgkit.core.ecg.find_r_peaks`), empty if none."""
+    return [find_r_peaks(x[:, j], fs_hz) for j in range(x.shape[1])]
+
+
+def ecg_fraction(y: np.ndarray, peaks: list[np.ndarray], fs_hz: float,
+                 half_window_s: float = 0.1, quiet_window_s: float = 1.0) -> np.ndarray:
+    """How much of each channel's quiet baseline is a repeating heart beat (0 to 1).
+
+    ``peaks`` are the R peaks of each raw channel (:func:`r_peaks`). Only the quiet
+    parts count, where a heart beat biases onsets and rest levels: the
+    ``quiet_window_s`` windows (long enough to hold a beat) whose mean square is at or
+    below the channel's 25th percentile. The beat's power there is estimated without
+    bias from the product of the mean beats of the odd and of the even peaks inside
+    them (uncorrelated EMG averages out of the product, while the mean over all beats
+    keeps ~1/n of it) and divided by their power. 0 without a clear ECG (fewer than 4
+    beats in the quiet windows), whatever the EMG.
+    """
+    out = np.zeros(y.shape[1])
+    h = max(1, round(half_window_s * fs_hz))
+    w = max(1, round(quiet_window_s * fs_hz))
+    n_win = y.shape[0] // w
+    if n_win == 0:
+        return out
+    ms = np.mean((y[: n_win * w] ** 2).reshape(n_win, w, -1), axis=1)
+    for j in range(y.shape[1]):
+        quiet = ms[:, j] <= np.quantile(ms[:, j], 0.25)
+        in_quiet = np.repeat(quiet, w)
+        pk = peaks[j][(peaks[j] >= h) & (peaks[j] + h < n_win * w)]
+        pk = pk[in_quiet[pk - h] & in_quiet[pk + h]]
+        q_ms = float(np.mean(ms[quiet, j]))
+        if pk.size < 4 or not q_ms > 0:
+            continue
+        seg = y[pk[:, None] + np.arange(-h, h + 1)[None, :], j]
+        cross = float(np.sum(seg[0::2].mean(axis=0) * seg[1::2].mean(axis=0)))
+        out[j] = min(1.0, max(0.0, pk.size * cross / (int(quiet.sum()) * w) / q_ms))
+    return out
+
+
+def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Single-sample outliers (corrupt samples): each sample's outlier ratio.
+
+    The ratio of a sample is its deviation from the mean of its two neighbours over
+    the RMS of that deviation in the surrounding ``window_s`` (the sample and its
+    neighbours left out), so a burst of EMG, whose level changes over tens of
+    milliseconds, scores low and a lone wild sample scores high. Samples next to a
+    non-live one (rail, zero) score 0.
+
+    Returns
+    -------
+    ratio : numpy.ndarray
+        ``(n_samples, n_channels)`` ratios (0 where not computed: only samples whose
+        deviation exceeds 3x the channel's RMS deviation are scored).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n, n_ch = x.shape
+    ratio = np.zeros((n, n_ch))
+    if n < 5:
+        return ratio
+    d = np.zeros_like(x)
+    d[1:-1] = x[1:-1] - 0.5 * (x[:-2] + x[2:])
+    ok = live.copy()
+    ok[1:] &= live[:-1]
+    ok[:-1] &= live[1:]
+    ok[[0, -1]] = False
+    d = np.where(ok, d, 0.0)
+    half = max(3, round(window_s * fs_hz / 2))
+    c = np.concatenate((np.zeros((1, n_ch)), np.cumsum(d * d, axis=0)))
+    cn = np.concatenate((np.zeros((1, n_ch)), np.cumsum(ok, axis=0)))
+    for j in range(n_ch):
+        a = np.abs(d[:, j])
+        if not ok[:, j].any():
+            continue
+        scale = np.sqrt(np.mean(a[ok[:, j]] ** 2))
+        cand = np.flatnonzero(a > 3.0 * scale) if scale > 0 else np.zeros(0, np.int64)
+        if cand.size == 0:
+            continue
+        lo, hi = np.clip(cand - half, 0, n), np.clip(cand + half + 1, 0, n)
+        ilo, ihi = np.clip(cand - 1, 0, n), np.clip(cand + 2, 0, n)
+        ss = (c[hi, j] - c[lo, j]) - (c[ihi, j] - c[ilo, j])
+        cnt = (cn[hi, j] - cn[lo, j]) - (cn[ihi, j] - cn[ilo, j])
+        local = np.sqrt(np.maximum(ss, 0.0) / np.maximum(cnt, 1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(local > 0, a[cand] / local, np.inf)
+        ratio[cand, j] = r
+    return ratio
+
+
+def spikes(ratio: np.ndarray, threshold: float) -> np.ndarray:
+    """Return a boolean mask of spike samples: ratio above ``threshold`` and a local maximum.
+
+    A wild sample also lifts its two neighbours' ratios (by half its size); only the
+    largest of three counts.
+    """
+    big = ratio > threshold
+    left = np.vstack((np.zeros((1, ratio.shape[1])), ratio[:-1]))
+    right = np.vstack((ratio[1:], np.zeros((1, ratio.shape[1]))))
+    return big & (ratio >= left) & (ratio >= right)
+
+
+def repair_spikes(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Replace spike samples by the mean of their neighbours (a copy when any)."""
+    if not mask.any():
+        return x
+    x = np.array(x, dtype=np.float64)
+    i, j = np.nonzero(mask)
+    x[i, j] = 0.5 * (x[np.maximum(i - 1, 0), j] + x[np.minimum(i + 1, x.shape[0] - 1), j])
+    return x
+
+
+def motion_windows(x: np.ndarray, y: np.ndarray, peaks: list[np.ndarray], fs_hz: float,
+                   low_hz: float, bands, window_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Window RMS below and in the EMG band, for the movement-artefact check.
+
+    Below the band means ``low_hz`` to each channel's lower band edge (Butterworth
+    order 2, zero phase): movement artefacts and baseline wander live there, the
+    electrode drift of a still recording (below ~0.3 Hz) hardly, and a clear ECG is
+    subtracted first (its mean beat, :func:`~emgkit.core.ecg.subtract_ecg_template`).
+
+    Returns
+    -------
+    low_uv, band_uv : numpy.ndarray
+        ``(n_windows, n_channels)`` RMS of the low band and of ``y`` (the EMG band).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    low = np.empty_like(x)
+    for j in range(x.shape[1]):
+        xj = x[:, j] - x[:, j].mean()
+        if peaks[j].size:
+            xj = subtract_ecg_template(xj, fs_hz)
+        low[:, j] = filter_offline(_bandpass(fs_hz, low_hz, bands[j][0], 2), xj)
+    return window_rms(low, fs_hz, window_s), window_rms(y, fs_hz, window_s)
