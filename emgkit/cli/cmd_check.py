@@ -59,7 +59,19 @@ def describe(sf: SessionFile) -> list[str]:
             f"{t.n_channels} ch  {gaps}{state}"
         )
         lines.append(f"         {timing_line(sf.rate_audit(t.id))}")
+        lines.append(f"         {mains_line(sf, t)}")
     return lines
+
+
+def mains_line(sf: SessionFile, info) -> str:
+    """Return the mains frequency of a trial in words: measured, recorded, notched."""
+    from emgkit.core.mains import decide_mains
+    from emgkit.model.config import FilterConfig
+
+    if info.n_samples < info.fs_hz:
+        return "mains: too short to measure"
+    return decide_mains(FilterConfig(), info.fs_hz, sf.read_emg(info.id),
+                        sf.device.mains_hz).sentence()
 
 
 def timing_line(audit) -> str:

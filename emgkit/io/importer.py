@@ -118,7 +118,7 @@ def import_files(
     known: dict[str, str] = {}
     if exists:
         with SessionFile(into) as sf:
-            _check_compatible(sf, montage, subject, recordings)
+            _check_compatible(sf, montage, subject, recordings, mains_hz)
             known = {i.source.sha256: f"trial {i.id}" for i in sf.trial_infos()
                      if i.source is not None and i.source.sha256}
     elif subject is None:
@@ -179,9 +179,14 @@ def _refuse_duplicates(recordings: list[Recording], known: dict[str, str], into:
 
 
 def _check_compatible(sf: SessionFile, montage: Montage, subject: str | None,
-                      recordings: list[Recording]) -> None:
+                      recordings: list[Recording], mains_hz: float | None = None) -> None:
     if subject is not None and subject != sf.subject:
         raise FormatError(f"the session's subject is {sf.subject!r}, not {subject!r}", sf.path)
+    if mains_hz is not None and sf.device.mains_hz not in (None, float(mains_hz)):
+        raise FormatError(
+            f"--mains-hz {float(mains_hz):g} differs from the session's "
+            f"{sf.device.mains_hz:g} Hz; a session has one mains frequency (leave --mains-hz "
+            "out to add to it)", sf.path)
     if montage.channels != sf.montage.channels:
         raise FormatError(
             f"the montage differs from the session's ({', '.join(sf.montage.names)}); "
