@@ -202,7 +202,7 @@ def emg_sidecar(session: Session, trial: Trial) -> dict:
         "EMGPlacementSchemeDescription": scheme_text,
         "EMGReference": "Bipolar",
         "SamplingFrequency": float(trial.fs_hz),
-        "PowerLineFrequency": float(dev.mains_hz) if dev.mains_hz else "n/a",
+        "PowerLineFrequency": _power_line_hz(session, trial),
         "RecordingType": "continuous",
         "SoftwareFilters": "n/a",
         "EMGChannelCount": len(session.montage.channels),
@@ -219,6 +219,19 @@ def emg_sidecar(session: Session, trial: Trial) -> dict:
     if dev.gain:
         d["Gain"] = float(dev.gain)
     return d
+
+
+def _power_line_hz(session: Session, trial: Trial) -> float | str:
+    """Return the mains frequency in the trial's data, else the session's, else ``"n/a"``.
+
+    The session's ``mains_hz`` is a claim typed at import; the line in the signal is the
+    evidence (:func:`emgkit.core.mains.decide_mains`). ``EmgkitTrial`` keeps the claim.
+    """
+    from emgkit.core.mains import decide_mains
+    from emgkit.model.config import FilterConfig
+
+    hz = decide_mains(FilterConfig(), trial.fs_hz, trial.emg_uv, session.device.mains_hz).notch_hz
+    return "n/a" if hz is None else float(hz)
 
 
 def _task_description(trial: Trial) -> str:
