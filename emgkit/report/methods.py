@@ -129,6 +129,10 @@ def _mains_text(chains) -> str:
                    else "the session records none")
             out.append(f"The mains frequency, {m.detected_hz:g} Hz, was measured from the "
                        f"data ({ses})")
+        elif not m.examined:
+            out.append(f"The session's mains frequency, {m.notch_hz:g} Hz, was notched (not "
+                       "measured in the data)" if m.notch_hz is not None else
+                       "No mains frequency is recorded: no notch was applied")
         elif m.source == "session":
             out.append(f"No mains line stood out in the data; the session's {m.session_hz:g} "
                        "Hz was notched")
