@@ -105,7 +105,9 @@ class FilterConfig(_Config):
     notch : bool
         Whether to notch the mains frequency and its harmonics.
     mains_hz : float or None
-        Mains frequency; None means from the session, else detected from the spectrum.
+        Mains frequency to notch whatever the data show; None (the default) means the
+        line measured in the data, else the session's ``mains_hz``, else no notch
+        (:func:`emgkit.core.mains.decide_mains`).
     notch_q : float
         Quality factor of the fundamental notch; every harmonic gets the same
         bandwidth ``mains_hz / notch_q`` (as a comb filter does).
@@ -116,7 +118,8 @@ class FilterConfig(_Config):
         (Drake & Callaghan 2006), when ``ecg_method`` is ``highpass``.
     ecg_method : str
         ``highpass`` or ``template`` (offline ECG template subtraction, then the
-        ordinary band).
+        ordinary band; causally, live, the high-pass is used instead). What is applied
+        is :func:`emgkit.core.chain.describe_chain`'s to say.
     offline_method : str
         How the zero-phase offline filter is applied: ``fft`` (overlap-save FFT
         convolution with the cascade's ``|H|**2``, ends from ``sosfiltfilt``; same result
