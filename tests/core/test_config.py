@@ -84,3 +84,27 @@ def test_offline_method():
     assert FilterConfig(offline_method="sosfiltfilt").to_dict()["offline_method"] == "sosfiltfilt"
     with pytest.raises(ConfigError, match="'fft', 'sosfiltfilt'"):
         FilterConfig(offline_method="fir")
+
+
+def _defaults_of(func):
+    import inspect
+
+    return {k: p.default for k, p in inspect.signature(func).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+def test_function_defaults_do_not_repeat_the_config():
+    """Each default is defined once, in the config; functions take None for "the config's"."""
+    from emgkit.analysis.segmentation import inclination_deg, time_normalise
+    from emgkit.core import envelope, filters, normalise
+
+    expect_none = {
+        filters.design_bandpass: ["order"], filters.design_highpass: ["order"],
+        filters.design_lowpass: ["order"], filters.design_notch: ["q"],
+        envelope.moving_rms: ["window_s"], envelope.linear_envelope: ["lowpass_hz", "order"],
+        normalise.plateau_reference: ["plateau_s"], time_normalise: ["n_points"],
+        inclination_deg: ["lowpass_hz"],
+    }
+    for func, names in expect_none.items():
+        d = _defaults_of(func)
+        assert all(d[n] is None for n in names), (func.__name__, d)
