@@ -83,11 +83,29 @@ class _Config:
                 value = type(default).from_dict(value, f"{_where}.{name}" if _where else name)
             elif isinstance(value, list):
                 value = tuple(value)
+            _check_magnitude(f"{_where}.{name}" if _where else name, value)
             kwargs[name] = value
         try:
             return cls(**kwargs)
         except TypeError as exc:  # pragma: no cover - guarded by the unknown-key check
             raise ConfigError(str(exc)) from None
+
+
+#: Bounds of numbers a configuration file may give: durations (``*_s``) up to an hour,
+#: frequencies (``*_hz``) up to 100 kHz, anything else up to a million; all finite.
+#: Finer checks are each class's own; these keep a hostile file from overflowing them.
+_MAX_BY_SUFFIX = (("_s", 3600.0), ("_hz", 100_000.0), ("", 1e6))
+
+
+def _check_magnitude(name: str, value: Any) -> None:
+    """Raise ConfigError if a number (or a number in a list) is not finite or far too large."""
+    limit = next(m for suffix, m in _MAX_BY_SUFFIX if name.endswith(suffix))
+    for v in value if isinstance(value, tuple) else (value,):
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if not math.isfinite(v) or abs(v) > limit:
+            raise ConfigError(f"Invalid value for the {name!r} parameter: expected a finite "
+                              f"number of magnitude at most {limit:g}, but got {v!r} instead.")
 
 
 @dataclass(frozen=True)
