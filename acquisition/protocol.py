@@ -169,6 +169,22 @@ def parse_protocol(data: dict, where: str = "protocol") -> Protocol:
     return Protocol(str(data.get("name", where)), tuple(trials), str(data.get("description", "")))
 
 
+def trial_starts(protocol: Protocol, fs_hz: float) -> list[int]:
+    """Return the stream sample at which each trial starts on the protocol's own timings.
+
+    Trial ``k`` starts after every earlier trial's countdown, duration and rest and its
+    own countdown, counted from the first sample of the stream. The unattended runner
+    (``run_protocol(..., timeline=True)``) and the emulator's protocol feed
+    (:mod:`acquisition.emulator.protocol_feed`) both follow it.
+    """
+    starts, t = [], 0.0
+    for pt in protocol.trials:
+        t += pt.countdown_s
+        starts.append(round(t * fs_hz))
+        t += pt.duration_s + pt.rest_s
+    return starts
+
+
 def load_protocol(path_or_name: str | PathLike) -> Protocol:
     """Load a protocol from a TOML file, or a shipped one by name (``short``, ``lab-full``)."""
     from acquisition.setups import find_setup
@@ -250,7 +266,7 @@ class RunReport:
 
 
 def run_protocol(protocol: Protocol, recorder, ui: RunnerUI | None = None,
-                 stop: threading.Event | None = None) -> RunReport:
+                 stop: threading.Event | None = None, timeline: bool = False) -> RunReport:
     """Record a protocol's trials with a running :class:`~acquisition.recorder.Recorder`.
 
     Parameters
@@ -263,6 +279,12 @@ def run_protocol(protocol: Protocol, recorder, ui: RunnerUI | None = None,
         Operator hooks; unattended if None.
     stop : threading.Event, optional
         Set it to end the current trial (kept) and stop the protocol.
+    timeline : bool
+        Unattended: begin each trial at its sample of the stream (:func:`trial_starts`)
+        rather than after waiting out the countdown and rest, so that the session keeps
+        to the protocol's timings from the stream's start, as a subject (or the
+        emulator's protocol feed) following them does. A trial whose start has passed
+        begins at once.
 
     Returns
     -------
@@ -274,6 +296,7 @@ def run_protocol(protocol: Protocol, recorder, ui: RunnerUI | None = None,
     fs = recorder.info.fs_hz
     report = RunReport()
     trials = protocol.trials
+    starts = trial_starts(protocol, fs) if timeline else None
     i = 0
     last: int | None = None
     while i < len(trials) and not stop.is_set():
@@ -288,14 +311,17 @@ def run_protocol(protocol: Protocol, recorder, ui: RunnerUI | None = None,
             continue
         idx = last if choice == "repeat" and last is not None else i
         pt = trials[idx]
-        if not ui.wait(pt.countdown_s, f"{pt.title}: starting in", stop):
+        at = starts[idx] if starts is not None and idx == i else None
+        countdown = pt.countdown_s if at is None else _until(recorder, at, fs)
+        if not ui.wait(countdown, f"{pt.title}: starting in", stop):
             break
         ui.cue(f"GO: {pt.title}")
         notes = f"protocol {protocol.name}: {pt.title}"
         if idx != i:
             notes += " (repeated)"
         res = recorder.record_trial(pt.task, pt.duration_s, stop=stop, notes=notes,
-                                    events=pt.events(fs), on_status=_cues(pt, ui, fs))
+                                    events=pt.events(fs), on_status=_cues(pt, ui, fs),
+                                    at_stream_sample=at)
         report.results.append(res)
         ui.show(res.message)
         if recorder.error is not None:
@@ -303,11 +329,22 @@ def run_protocol(protocol: Protocol, recorder, ui: RunnerUI | None = None,
         last = idx
         if idx == i:
             i += 1
-        if i < len(trials) and not ui.wait(pt.rest_s, "rest", stop):
+        rest = pt.rest_s if starts is None or i >= len(trials) else min(
+            pt.rest_s, _until(recorder, starts[i], fs) - trials[i].countdown_s)
+        if i < len(trials) and not ui.wait(max(rest, 0.0), "rest", stop):
             break
     if stop.is_set():
         report.quit_early = True
     return report
+
+
+#: A trial begun on the timeline is asked for this long before its start sample.
+_AHEAD_S = 0.3
+
+
+def _until(recorder, sample: int, fs_hz: float) -> float:
+    """Seconds until ``_AHEAD_S`` before stream sample ``sample`` (0 if past)."""
+    return max(0.0, (sample - recorder.stream_samples) / fs_hz - _AHEAD_S)
 
 
 def _cues(pt: PlannedTrial, ui: RunnerUI, fs_hz: float):

@@ -253,7 +253,8 @@ class Recorder:
                      stop: threading.Event | None = None, notes: str = "",
                      events: Iterable[ScheduledEvent] = (),
                      on_status: Callable[[RecorderStatus], None] | None = None,
-                     status_interval_s: float = 0.5) -> TrialResult:
+                     status_interval_s: float = 0.5,
+                     at_stream_sample: int | None = None) -> TrialResult:
         """Record one trial and return how it ended.
 
         Parameters
@@ -272,10 +273,13 @@ class Recorder:
             Called with a :class:`RecorderStatus` every ``status_interval_s``.
         status_interval_s : float
             Status period.
+        at_stream_sample : int, optional
+            Begin at this sample of the stream (see :meth:`begin_trial`).
         """
         if duration_s is None and stop is None:
             raise ValueError("record_trial needs a duration or a stop event")
-        self.begin_trial(task, duration_s=duration_s, notes=notes, events=events)
+        self.begin_trial(task, duration_s=duration_s, notes=notes, events=events,
+                         at_stream_sample=at_stream_sample)
         t0 = time.monotonic()
         while True:
             res = self.wait_trial(status_interval_s)

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from acquisition.emulator import BOARD_LAYOUTS, Faults, make_emulator
+from acquisition.emulator.protocol_feed import protocol_feed
 from acquisition.sources.simulated import simulator_feed
 
 
@@ -28,11 +29,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--railed", type=int, help="board input held at full scale")
     p.add_argument("--noise", action="store_true",
                    help="feed white noise instead of the sEMG simulator's lab session")
+    p.add_argument("--protocol",
+                   help="play this protocol (a name such as short, or a TOML file) in step "
+                        "with 'emgkit record --protocol ... --unattended'")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
     faults = Faults(a.drop, a.corrupt, a.stall_at, a.stall_s, True, a.disconnect_at,
                     a.railed, a.seed)
-    feed = None if a.noise else simulator_feed(a.board, seed=a.seed)
+    if a.protocol:
+        feed = protocol_feed(a.protocol, a.board, a.seed)
+    else:
+        feed = None if a.noise else simulator_feed(a.board, seed=a.seed)
     emu = make_emulator(a.board, feed, faults, log=False)
     emu.start()
     where = getattr(emu, "port", "") or getattr(emu, "ip_address", "")

@@ -174,6 +174,12 @@ class EmulatedBoard:
         """Microvolts per count (gain 24)."""
         return CYTON_UV_PER_COUNT
 
+    def stream_started(self) -> None:
+        """Restart a feed that follows a timeline (``feed.restart``): the host sent ``b``."""
+        restart = getattr(self.feed, "restart", None)
+        if restart is not None:
+            restart()
+
     def log(self) -> SentLog:
         """Return the log of the samples generated so far."""
         with self.lock:

@@ -49,6 +49,7 @@ class Streamer:
         if self.running or self.disconnected:
             return
         self._stop.clear()
+        self.board.stream_started()
         self._thread = threading.Thread(target=self._run, name="emulator-stream", daemon=True)
         self._thread.start()
 

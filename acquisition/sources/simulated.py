@@ -74,14 +74,22 @@ def simulator_feed(board: str = "cyton", fs_hz: float | None = None, seed: int =
     stream = SessionStream(default_montage(board), fs, seed, protocol, loop=True, board=board)
 
     def feed(n_samples: int) -> np.ndarray:
-        parts, got = [], 0
-        while got < n_samples:  # lost packets are not simulated here: blocks come whole
-            block = stream.read(n_samples - got)
-            parts.append(block.emg_uv)
-            got += block.emg_uv.shape[0]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return read_stream(stream, n_samples)
 
     return feed
+
+
+def read_stream(stream, n_samples: int) -> np.ndarray:
+    """Read ``n_samples`` of a looping :class:`emgkit.simulate.SessionStream`'s EMG.
+
+    Lost packets are not simulated here: the rows come whole, float32 ``(n, n_channels)``.
+    """
+    parts, got = [], 0
+    while got < n_samples:
+        block = stream.read(n_samples - got)
+        parts.append(block.emg_uv)
+        got += block.emg_uv.shape[0]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 class SimulatedSource(Source):

@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
             if protocol is not None:
                 ui = RunnerUI() if args.unattended else TerminalUI()
                 ui.status = status
-                report = run_protocol(protocol, rec, ui, stop)
+                report = run_protocol(protocol, rec, ui, stop, timeline=args.unattended)
                 results = report.results
             else:
                 results = [rec.record_trial(task, args.duration, stop=stop, on_status=status)]
