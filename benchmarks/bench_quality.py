@@ -261,7 +261,7 @@ def main(argv=None) -> int:
     print("real recordings")
     rows = real_rows()
     rows += clean_rows(range(args.seeds), held_out=False)
-    rows += clean_rows(range(100, 100 + args.held_out_seeds), held_out=True)
+    rows += clean_rows(range(200, 200 + args.held_out_seeds), held_out=True)
     rows += fault_rows(range(args.fault_seeds))
     df = pd.DataFrame(rows).fillna("")
     tables = {}

@@ -17,7 +17,10 @@ Flags, one root cause one flag:
     than ``flat_sd_uv``.
 ``lead_off``
     White (smoothed spectral flatness over the band) and unmodulated (window RMS
-    percentile ratio): amplifier noise and no physiology.
+    percentile ratio): amplifier noise and no physiology. Where the band stops below
+    ``lead_off_min_band_hz`` (fs under ~333 Hz) it does not reach past the sEMG spectral
+    peak and a resting muscle looks white too: there the in-band RMS must also exceed
+    the largest baseline of a quiet muscle (``max_noise_rms_uv``).
 ``clipping``
     More than ``clipping_fraction`` of samples at full scale, or sitting at the
     channel's own extreme values (saturation below full scale).
@@ -74,6 +77,8 @@ class QualityReport:
         Geometric over arithmetic mean of the band's smoothed PSD (1 = white).
     modulation_db : numpy.ndarray
         90th over 10th percentile of the band-passed window RMS, in dB.
+    band_rms_uv : numpy.ndarray
+        In-band RMS from the spectrum, mains lines (+/- 2 Hz) left out.
     mains_ratio : numpy.ndarray
         In-band power fraction within +/-1 Hz of mains and harmonics (0 if no mains).
     motion_uv : numpy.ndarray
@@ -97,6 +102,7 @@ class QualityReport:
     sd_uv: np.ndarray
     spectral_flatness: np.ndarray
     modulation_db: np.ndarray
+    band_rms_uv: np.ndarray
     mains_ratio: np.ndarray
     motion_uv: np.ndarray
     ecg_fraction: np.ndarray
@@ -245,9 +251,15 @@ def assess_quality(
     limb = qm.quality_band(fs, "limb", filter_config)
     amp = _amplitude_measures(x2, full_scale_uv, cfg)
 
-    ratio = qm.spike_ratio(x2, amp["live"], fs, cfg.spike_window_s)
-    spike_mask = qm.spikes(ratio, cfg.spike_ratio)
-    x = qm.repair_spikes(x2, spike_mask).astype(np.float64)
+    x = x2.astype(np.float64)
+    spike_mask = np.zeros(x.shape, bool)
+    for _ in range(3):  # a big spike hides smaller ones from the first pass's preselection
+        new = qm.spikes(qm.spike_ratio(x, amp["live"], fs, cfg.spike_window_s),
+                        cfg.spike_ratio) & ~spike_mask
+        if not new.any():
+            break
+        spike_mask |= new
+        x = qm.repair_spikes(x, new)
     x = x - x.mean(axis=0)
     y = qm.bandpassed(x, fs, bands)
     if mains_hz is None:
@@ -261,6 +273,8 @@ def assess_quality(
     with np.errstate(divide="ignore", invalid="ignore"):
         mains_ratio = np.nan_to_num(p[band & qm.mains_mask(f, fs, mains_hz, limb[1], 1.0)]
                                     .sum(axis=0) / p[band].sum(axis=0))
+    off_mains = band & ~qm.mains_mask(f, fs, mains_hz, limb[1], 2.0)
+    band_rms = np.sqrt(p[off_mains].sum(axis=0) * (f[1] - f[0]))
     peaks = qm.r_peaks(x, fs)
     ecg = qm.ecg_fraction(y, peaks, fs)
     low_w, band_w = qm.motion_windows(x, y, peaks, fs, cfg.motion_low_hz, bands, cfg.window_s)
@@ -277,12 +291,14 @@ def assess_quality(
 
     n_spikes = spike_mask.sum(axis=0)
     measures = dict(flatness=flatness, modulation=modulation, mains=mains_ratio,
+                    band_rms=band_rms, band_high=limb[1],
                     motion=motion, ecg=ecg, n_spikes=n_spikes, noise=noise, snr=snr)
     flags = tuple(tuple(_channel_flags(amp, measures, j, cfg)) for j in range(n_ch))
     return QualityReport(
         clipping_fraction=amp["rail_frac"], plateau_fraction=amp["plateau"],
         dead_fraction=amp["dead_frac"], sd_uv=amp["sd"], spectral_flatness=flatness,
-        modulation_db=modulation, mains_ratio=mains_ratio, motion_uv=motion,
+        modulation_db=modulation, band_rms_uv=band_rms, mains_ratio=mains_ratio,
+        motion_uv=motion,
         ecg_fraction=ecg, n_spikes=n_spikes, noise_rms_uv=noise, snr_db=snr, flags=flags,
         mains_hz=mains_hz,
     )
@@ -294,7 +310,9 @@ def _channel_flags(amp: dict, m: dict, j: int, cfg: QualityConfig) -> list[str]:
     if fl:
         return fl
     if m["flatness"][j] >= cfg.lead_off_flatness and \
-            m["modulation"][j] < cfg.lead_off_modulation_db:
+            m["modulation"][j] < cfg.lead_off_modulation_db and \
+            (m["band_high"] >= cfg.lead_off_min_band_hz or
+             m["band_rms"][j] > cfg.max_noise_rms_uv):
         return ["lead_off"]
     if amp["rail_frac"][j] > cfg.clipping_fraction:
         return ["clipping"]

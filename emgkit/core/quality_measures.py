@@ -119,36 +119,36 @@ def r_peaks(x: np.ndarray, fs_hz: float) -> list[np.ndarray]:
 
 
 def ecg_fraction(y: np.ndarray, peaks: list[np.ndarray], fs_hz: float,
-                 half_window_s: float = 0.1, quiet_window_s: float = 1.0) -> np.ndarray:
+                 half_window_s: float = 0.1, quiet_window_s: float = 0.5) -> np.ndarray:
     """How much of each channel's quiet baseline is a repeating heart beat (0 to 1).
 
     ``peaks`` are the R peaks of each raw channel (:func:`r_peaks`). Only the quiet
     parts count, where a heart beat biases onsets and rest levels: the
-    ``quiet_window_s`` windows (long enough to hold a beat) whose mean square is at or
-    below the channel's 25th percentile. The beat's power there is estimated without
-    bias from the product of the mean beats of the odd and of the even peaks inside
-    them (uncorrelated EMG averages out of the product, while the mean over all beats
-    keeps ~1/n of it) and divided by their power. 0 without a clear ECG (fewer than 4
-    beats in the quiet windows), whatever the EMG.
+    ``quiet_window_s`` windows whose median square (blind to the short QRS, not to a
+    contraction) is at most 6 times the channel's 10th percentile. The
+    beat's power there is estimated without bias from the product of the mean beats of
+    the odd and of the even peaks inside them (uncorrelated EMG averages out of the
+    product, while the mean over all beats keeps ~1/n of it) and divided by their
+    power. 0 without a clear ECG (fewer than 4 beats in quiet parts).
     """
     out = np.zeros(y.shape[1])
     h = max(1, round(half_window_s * fs_hz))
     w = max(1, round(quiet_window_s * fs_hz))
     n_win = y.shape[0] // w
-    if n_win == 0:
-        return out
-    ms = np.mean((y[: n_win * w] ** 2).reshape(n_win, w, -1), axis=1)
+    offs = np.arange(-h, h + 1)
     for j in range(y.shape[1]):
-        quiet = ms[:, j] <= np.quantile(ms[:, j], 0.25)
-        in_quiet = np.repeat(quiet, w)
         pk = peaks[j][(peaks[j] >= h) & (peaks[j] + h < n_win * w)]
-        pk = pk[in_quiet[pk - h] & in_quiet[pk + h]]
-        q_ms = float(np.mean(ms[quiet, j]))
+        if pk.size < 4:
+            continue
+        med = np.median(y[: n_win * w, j].reshape(n_win, w) ** 2, axis=1)
+        quiet = np.repeat(med <= 6.0 * np.quantile(med, 0.1), w)
+        pk = pk[quiet[pk]]
+        q_ms = float(np.mean(y[: n_win * w, j][quiet] ** 2))
         if pk.size < 4 or not q_ms > 0:
             continue
-        seg = y[pk[:, None] + np.arange(-h, h + 1)[None, :], j]
+        seg = y[pk[:, None] + offs[None, :], j]
         cross = float(np.sum(seg[0::2].mean(axis=0) * seg[1::2].mean(axis=0)))
-        out[j] = min(1.0, max(0.0, pk.size * cross / (int(quiet.sum()) * w) / q_ms))
+        out[j] = min(1.0, max(0.0, pk.size * cross / int(quiet.sum()) / q_ms))
     return out
 
 
@@ -157,8 +157,9 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     """Single-sample outliers (corrupt samples): each sample's outlier ratio.
 
     The ratio of a sample is its deviation from the mean of its two neighbours over
-    the RMS of that deviation in the surrounding ``window_s`` (the sample and its
-    neighbours left out), so a burst of EMG, whose level changes over tens of
+    the standard deviation of that deviation in the surrounding ``window_s``,
+    estimated robustly (median absolute value / 0.6745, so another wild sample nearby
+    does not hide it), so a burst of EMG, whose level changes over tens of
     milliseconds, scores low and a lone wild sample scores high. Samples next to a
     non-live one (rail, zero) score 0.
 
@@ -181,24 +182,19 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     ok[[0, -1]] = False
     d = np.where(ok, d, 0.0)
     half = max(3, round(window_s * fs_hz / 2))
-    c = np.concatenate((np.zeros((1, n_ch)), np.cumsum(d * d, axis=0)))
-    cn = np.concatenate((np.zeros((1, n_ch)), np.cumsum(ok, axis=0)))
+    pad = np.abs(np.pad(d, ((half, half), (0, 0)), mode="reflect"))
     for j in range(n_ch):
         a = np.abs(d[:, j])
         if not ok[:, j].any():
             continue
         scale = np.sqrt(np.mean(a[ok[:, j]] ** 2))
         cand = np.flatnonzero(a > 3.0 * scale) if scale > 0 else np.zeros(0, np.int64)
-        if cand.size == 0:
-            continue
-        lo, hi = np.clip(cand - half, 0, n), np.clip(cand + half + 1, 0, n)
-        ilo, ihi = np.clip(cand - 1, 0, n), np.clip(cand + 2, 0, n)
-        ss = (c[hi, j] - c[lo, j]) - (c[ihi, j] - c[ilo, j])
-        cnt = (cn[hi, j] - cn[lo, j]) - (cn[ihi, j] - cn[ilo, j])
-        local = np.sqrt(np.maximum(ss, 0.0) / np.maximum(cnt, 1))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(local > 0, a[cand] / local, np.inf)
-        ratio[cand, j] = r
+        for k in range(0, cand.size, 1024):  # bounded memory
+            c = cand[k : k + 1024]
+            win = pad[c[:, None] + np.arange(2 * half + 1)[None, :], j]
+            local = np.median(win, axis=1) / 0.6745  # robust: other spikes do not count
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio[c, j] = np.where(local > 0, a[c] / local, np.inf)
     return ratio
 
 

@@ -333,6 +333,10 @@ class QualityConfig(_Config):
         at least ``lead_off_flatness``) and its amplitude unmodulated (90th over 10th
         percentile of the window RMS below ``lead_off_modulation_db``): amplifier noise
         alone, no physiology.
+    lead_off_min_band_hz : float
+        Below this upper band edge (fs under ~333 Hz) the band does not reach past the
+        sEMG spectral peak, so a resting muscle is white as well: ``lead_off`` then also
+        needs an in-band RMS above ``max_noise_rms_uv``.
     mains_ratio : float
         Flag ``mains`` when mains and harmonics (+/- 1 Hz) hold this fraction of
         in-band power.
@@ -379,6 +383,7 @@ class QualityConfig(_Config):
     flat_sd_uv: float = 0.1
     lead_off_flatness: float = 0.95
     lead_off_modulation_db: float = 6.0
+    lead_off_min_band_hz: float = 150.0
     mains_ratio: float = 0.3
     motion_uv: float = 50.0
     motion_ratio: float = 2.0
@@ -413,6 +418,7 @@ class QualityConfig(_Config):
         for name, unit in (("flat_sd_uv", "uV"), ("max_noise_rms_uv", "uV"),
                            ("motion_uv", "uV"), ("motion_ratio", ""), ("spike_ratio", ""),
                            ("lead_off_modulation_db", "dB"), ("motion_low_hz", "Hz"),
+                           ("lead_off_min_band_hz", "Hz"),
                            ("crosstalk_lag_s", "s"), ("welch_segment_s", "s"),
                            ("shape_resolution_hz", "Hz"), ("window_s", "s"),
                            ("spike_window_s", "s"), ("live_window_s", "s"),
