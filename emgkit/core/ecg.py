@@ -13,6 +13,7 @@ import numpy as np
 from scipy import signal
 
 from emgkit.core._common import check_fs
+from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import design_bandpass, filter_offline
 
 _PRE_S, _POST_S = 0.2, 0.4
@@ -32,7 +33,7 @@ def find_r_peaks(x: np.ndarray, fs_hz: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if fs < 50 or x.size < int(2 * fs):
         return np.zeros(0, np.int64)
-    e = filter_offline(design_bandpass(fs, 5.0, min(20.0, 0.45 * fs), 2), x - x.mean()) ** 2
+    e = filter_offline(design_bandpass(fs, 5.0, ceiling_hz(20.0, fs), 2), x - x.mean()) ** 2
     height = 0.3 * np.percentile(e, 99.5)
     if not height > 0:
         return np.zeros(0, np.int64)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from emgkit.core._common import check_fs
+from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import design_lowpass, filter_offline
 from emgkit.errors import AnalysisError, ConfigError
 from emgkit.model.config import OnsetConfig
@@ -48,7 +49,7 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig) -> np.nda
     if x.ndim != 1:
         raise ConfigError(f"x must be (n_samples,), got shape {x.shape}")
     r = np.abs(tkeo(x) if config.method == "tkeo" else x)
-    sos = design_lowpass(fs, min(config.lowpass_hz, 0.45 * fs), order=2)
+    sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
     return filter_offline(sos, r)
 
 

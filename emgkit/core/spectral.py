@@ -6,11 +6,13 @@ frequencies are biased low; a :class:`~emgkit.core.LowSampleRateWarning` says so
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import signal
 
-from emgkit.core._common import as_2d, check_fs, warn_low_fs
-from emgkit.core.filters import DEFAULT_HIGH_HZ, MAX_HIGH_FRACTION
+from emgkit.core._common import LowSampleRateWarning, as_2d, check_fs, warn_low_fs
+from emgkit.core.chain import band_edges
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, SpectralConfig
 
@@ -46,12 +48,11 @@ def spectral_frequencies(
     fcfg = FilterConfig() if filter_config is None else filter_config
     fs = check_fs(fs_hz)
     x2, was_1d = as_2d(x)
-    low = config.low_hz if config.low_hz is not None else fcfg.bandpass_low_hz
-    high = (
-        config.high_hz
-        if config.high_hz is not None
-        else (fcfg.bandpass_high_hz or min(DEFAULT_HIGH_HZ, MAX_HIGH_FRACTION * fs))
-    )
+    with warnings.catch_warnings():  # said below, once
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        band_low, band_high = band_edges(fcfg, fs)  # the band the chain applies (limb)
+    low = config.low_hz if config.low_hz is not None else band_low
+    high = config.high_hz if config.high_hz is not None else band_high
     if high > fs / 2 or low >= high:
         raise ConfigError(
             f"spectral band low_hz={low:g}, high_hz={high:g} must lie in 0 < "
