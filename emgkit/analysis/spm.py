@@ -1,0 +1,301 @@
+"""Statistical parametric mapping of time-normalised curves, by permutation (BSD).
+
+Hinge against squat per muscle over the 101-point %MVC curve of a repetition:
+
+- ``paired``: several subjects, each subject's mean curve of A and of B; the test is the
+  one-sample t of the differences, and its null distribution comes from flipping the
+  sign of whole subject differences (all ``2^n`` patterns when there are at most
+  ``max_permutations``, else a random sample);
+- ``two_sample``: one subject, the repetitions of A and of B as independent samples
+  (DESIGN.md "Statistics"); the test is the two-sample t with pooled variance, and the
+  null distribution comes from permuting the A/B labels of whole curves.
+
+Inference is the nonparametric SPM of Nichols & Holmes (2002, *Hum Brain Mapp* 15:1) as
+applied to 1-D biomechanical curves by Pataky, Vanrenterghem & Robinson (2015,
+*J Biomech* 48:1277; 2016, *J Biomech* 49:1468): the maximum of ``|t|`` over the curve in
+each permutation gives the family-wise critical threshold ``t*`` (its ``1 - alpha``
+percentile, linear interpolation), the supra-threshold clusters are the runs where
+``|t| > t*`` (positive and negative apart), their ends are interpolated to the crossing,
+and each cluster's p is the share of permutations whose largest cluster integral
+(trapezoidal integral of ``|t| - t*`` over the run, at the same ``t*``) is at least the
+cluster's. These are the conventions of ``spm1d`` 0.4 (``spm1d.stats.nonparam``,
+``cluster_metric = "MaxClusterIntegral"``), against which ``tests/analysis/test_spm.py``
+checks this code; ``spm1d`` itself (GPL-3) is not used here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Most permutations drawn (enumerated exactly when there are no more than this).
+MAX_PERMUTATIONS = 10000
+PAIRED = "paired"
+TWO_SAMPLE = "two_sample"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A supra-threshold cluster.
+
+    Attributes
+    ----------
+    start_pct, end_pct : float
+        Where ``|t|`` crosses the threshold, in % of the repetition (interpolated).
+    sign : int
+        +1 where A > B, -1 where A < B.
+    integral : float
+        Trapezoidal integral of ``|t| - t*`` over the cluster (points as unit spacing).
+    p : float
+        Family-wise p of the cluster (share of permutations with a larger cluster).
+    """
+
+    start_pct: float
+    end_pct: float
+    sign: int
+    integral: float
+    p: float
+
+
+@dataclass(frozen=True)
+class SPMResult:
+    """Result of :func:`spm_paired` or :func:`spm_two_sample`.
+
+    Attributes
+    ----------
+    design : str
+        :data:`PAIRED` or :data:`TWO_SAMPLE`.
+    t : numpy.ndarray
+        ``(n_points,)`` t statistic (A minus B).
+    threshold : float
+        Family-wise critical ``|t|`` at ``alpha``.
+    alpha : float
+        The level.
+    n_a, n_b : int
+        Curves of A and of B (equal, the subjects, when paired).
+    n_permutations : int
+        Permutations used (the observed labelling included).
+    exact : bool
+        Whether every permutation was enumerated.
+    clusters : tuple of Cluster
+        Supra-threshold clusters in curve order.
+    p_min : float
+        Family-wise p of the largest ``|t|`` (share of permutation maxima >= it).
+    """
+
+    design: str
+    t: np.ndarray
+    threshold: float
+    alpha: float
+    n_a: int
+    n_b: int
+    n_permutations: int
+    exact: bool
+    clusters: tuple[Cluster, ...]
+    p_min: float
+
+
+def _flips(n: int, max_perm: int, rng: np.random.Generator) -> tuple[np.ndarray, bool]:
+    """``(n_perm, n)`` sign patterns, the identity first; all of them if few enough.
+
+    A pattern and its negation give the same ``|t|``, so the enumeration keeps the first
+    sign positive: ``2^(n-1)`` patterns, each null value once (as ``spm1d`` counts them).
+    """
+    if 2 ** (n - 1) <= max_perm:
+        rest = np.array(list(itertools.product((1.0, -1.0), repeat=n - 1)))
+        return np.column_stack((np.ones(len(rest)), rest)), True
+    s = rng.choice((1.0, -1.0), size=(max_perm, n))
+    s[0] = 1.0
+    return s, False
+
+
+def _labels(n_a: int, n: int, max_perm: int, rng: np.random.Generator
+            ) -> tuple[np.ndarray, bool]:
+    """``(n_perm, n)`` boolean memberships of group A, the observed one first.
+
+    With equal groups a labelling and its swap give the same ``|t|``, so the enumeration
+    keeps the first curve in A (half the labellings, as ``spm1d`` counts them).
+    """
+    half = 2 * n_a == n
+    n_exact = math.comb(n, n_a) // (2 if half else 1)
+    if n_exact <= max_perm:
+        combos = (c for c in itertools.combinations(range(n), n_a) if not half or c[0] == 0)
+        out = np.zeros((n_exact, n), bool)
+        for i, idx in enumerate(combos):
+            out[i, list(idx)] = True
+        first = np.flatnonzero(out[:, :n_a].all(axis=1) & ~out[:, n_a:].any(axis=1))[0]
+        out[[0, first]] = out[[first, 0]]
+        return out, True
+    out = np.zeros((max_perm, n), bool)
+    out[0, :n_a] = True
+    for i in range(1, max_perm):
+        out[i, rng.permutation(n)[:n_a]] = True
+    return out, False
+
+
+def _t_one_sample(d: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Return the t of the mean of sign-flipped differences, per pattern: ``(n_perm, n_points)``."""
+    n = d.shape[0]
+    m = signs @ d / n
+    ss = (d**2).sum(axis=0)  # unchanged by the signs
+    var = np.maximum(ss - n * m**2, 0.0) / (n - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return m / np.sqrt(var / n)
+
+
+def _t_two_sample(y: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Pooled-variance two-sample t per labelling: ``(n_perm, n_points)``."""
+    n = y.shape[0]
+    a = member.astype(np.float64)
+    b = 1.0 - a
+    n_a, n_b = a[0].sum(), b[0].sum()
+    sa, sb = a @ y, b @ y
+    qa, qb = a @ y**2, b @ y**2
+    ma, mb = sa / n_a, sb / n_b
+    ssw = (qa - n_a * ma**2) + (qb - n_b * mb**2)
+    var = np.maximum(ssw, 0.0) / (n - 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (ma - mb) / np.sqrt(var * (1 / n_a + 1 / n_b))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` indices of each run of True in a 1-D mask."""
+    edges = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1))
+
+
+def _max_integrals(t: np.ndarray, thr: float) -> np.ndarray:
+    """Per row of ``t``, the largest trapezoidal integral of ``|t| - thr`` over a cluster.
+
+    Clusters are runs of ``t > thr`` or of ``t < -thr`` (sample points only, as the
+    permutation distribution is built); a one-point cluster counts its height.
+    """
+    n_perm, q = t.shape
+    best = np.zeros(n_perm)
+    for sgn in (1.0, -1.0):
+        ex = sgn * t - thr
+        mask = ex > 0
+        if not mask.any():
+            continue
+        start = mask & ~np.concatenate((np.zeros((n_perm, 1), bool), mask[:, :-1]), axis=1)
+        ids = np.cumsum(start.ravel()).reshape(n_perm, q) - 1
+        w = np.where(mask, ex, 0.0)
+        # trapezoid over a run of k points = sum - (first + last) / 2; a single point: itself
+        first = start
+        last = mask & ~np.concatenate((mask[:, 1:], np.zeros((n_perm, 1), bool)), axis=1)
+        edge = np.where(first & last, 0.0, 0.5 * (w * first + w * last))
+        vals = np.bincount(ids[mask], weights=(w - edge)[mask])
+        rows = np.repeat(np.arange(n_perm), q).reshape(n_perm, q)[start]
+        np.maximum.at(best, rows, vals)
+    return best
+
+
+def _crossing(t_abs: np.ndarray, i_in: int, i_out: int, thr: float) -> float:
+    """Interpolated index where ``|t|`` crosses ``thr`` between ``i_out`` and ``i_in``."""
+    a, b = t_abs[i_out], t_abs[i_in]
+    f = (thr - a) / (b - a) if b != a else 0.0
+    return i_out + f * (i_in - i_out)
+
+
+def _clusters(t: np.ndarray, thr: float, null_max: np.ndarray) -> tuple[Cluster, ...]:
+    """Observed clusters, their interpolated ends and integrals, and their p values."""
+    q = t.size
+    scale = 100.0 / (q - 1)
+    out = []
+    for sgn in (1, -1):
+        z = sgn * t
+        for i0, i1 in _runs(z > thr):
+            x0 = _crossing(z, i0, i0 - 1, thr) if i0 > 0 else float(i0)
+            x1 = _crossing(z, i1, i1 + 1, thr) if i1 < q - 1 else float(i1)
+            xs = np.concatenate(([x0], np.arange(i0, i1 + 1), [x1]))
+            zs = np.concatenate(([thr if i0 > 0 else z[i0]], z[i0:i1 + 1],
+                                 [thr if i1 < q - 1 else z[i1]])) - thr
+            integral = float(np.trapezoid(zs, xs)) if x1 > x0 else float(z[i0] - thr)
+            p = float(np.mean(null_max >= integral))
+            out.append(Cluster(x0 * scale, x1 * scale, sgn, integral, p))
+    return tuple(sorted(out, key=lambda c: c.start_pct))
+
+
+def _infer(design: str, t_all: np.ndarray, alpha: float, n_a: int, n_b: int,
+           exact: bool) -> SPMResult:
+    t_all = np.nan_to_num(t_all, nan=0.0, posinf=0.0, neginf=0.0)
+    t_obs = t_all[0]
+    maxima = np.abs(t_all).max(axis=1)
+    thr = float(np.percentile(maxima, 100 * (1 - alpha), method="linear"))
+    null_max = _max_integrals(t_all, thr)
+    p_min = float(np.mean(maxima >= np.abs(t_obs).max()))
+    return SPMResult(design, t_obs, thr, alpha, n_a, n_b, t_all.shape[0], exact,
+                     _clusters(t_obs, thr, null_max), p_min)
+
+
+def _check(y: np.ndarray, name: str, n_min: int) -> np.ndarray:
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 2 or y.shape[0] < n_min or y.shape[1] < 2:
+        raise ValueError(f"{name} must be (n_curves >= {n_min}, n_points >= 2), "
+                         f"but got shape {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} must be finite")
+    return y
+
+
+def spm_paired(a, b, alpha: float = 0.05, max_permutations: int = MAX_PERMUTATIONS,
+               seed: int = 0) -> SPMResult:
+    """Paired SPM{t} of curves ``a`` against ``b`` by sign-flip permutation.
+
+    Parameters
+    ----------
+    a, b : array_like
+        ``(n_subjects, n_points)`` each subject's mean curve of A and of B (same order).
+    alpha : float
+        Family-wise level over the curve.
+    max_permutations : int
+        Enumerate every sign pattern if ``2^n`` is at most this, else draw this many.
+    seed : int
+        Seed of the random patterns (unused when exact).
+
+    Returns
+    -------
+    SPMResult
+    """
+    a, b = _check(a, "a", 3), _check(b, "b", 3)
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape, but got {a.shape} and {b.shape}")
+    signs, exact = _flips(a.shape[0], max_permutations, np.random.default_rng(seed))
+    return _infer(PAIRED, _t_one_sample(a - b, signs), alpha, a.shape[0], b.shape[0], exact)
+
+
+def spm_two_sample(a, b, alpha: float = 0.05, max_permutations: int = MAX_PERMUTATIONS,
+                   seed: int = 0) -> SPMResult:
+    """Two-sample SPM{t} of curves ``a`` against ``b`` by label permutation.
+
+    Parameters
+    ----------
+    a, b : array_like
+        ``(n_a, n_points)`` and ``(n_b, n_points)`` curves (e.g. one subject's hinge and
+        squat repetitions), independent samples.
+    alpha : float
+        Family-wise level over the curve.
+    max_permutations : int
+        Enumerate every labelling if there are at most this many, else draw this many.
+    seed : int
+        Seed of the random labellings (unused when exact).
+
+    Returns
+    -------
+    SPMResult
+    """
+    a, b = _check(a, "a", 2), _check(b, "b", 2)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"a and b must have the same number of points, but got "
+                         f"{a.shape[1]} and {b.shape[1]}")
+    y = np.concatenate((a, b))
+    member, exact = _labels(a.shape[0], y.shape[0], max_permutations,
+                            np.random.default_rng(seed))
+    return _infer(TWO_SAMPLE, _t_two_sample(y, member), alpha, a.shape[0], b.shape[0], exact)
+
+
+__all__ = ["MAX_PERMUTATIONS", "PAIRED", "TWO_SAMPLE", "Cluster", "SPMResult", "spm_paired",
+           "spm_two_sample"]
