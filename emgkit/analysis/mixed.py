@@ -50,6 +50,11 @@ MIXED_COLUMNS = (
 )
 
 
+def amplitude_column(unit: str) -> str:
+    """Return the metrics column of the repetition mean in ``unit`` (``pct_mvc``...)."""
+    return {"pct_mvc": "mean_pct_mvc", "pct_peak": "mean_pct_peak"}.get(unit, "mean_uv")
+
+
 @dataclass(frozen=True)
 class MixedFit:
     """The hinge-minus-squat effect of one measure.
@@ -245,5 +250,13 @@ def mixed_table(metrics: pd.DataFrame, indices: pd.DataFrame | None = None,
     return out
 
 
-__all__ = ["FALLBACK", "MIN_SUBJECTS", "MIXED", "MIXED_COLUMNS", "MixedFit",
-           "fit_task_effect", "mixed_table"]
+__all__ = [
+    "FALLBACK",
+    "MIN_SUBJECTS",
+    "MIXED",
+    "MIXED_COLUMNS",
+    "MixedFit",
+    "amplitude_column",
+    "fit_task_effect",
+    "mixed_table",
+]

@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from emgkit.analysis.metrics import SessionMetrics
+from emgkit.analysis.mixed import amplitude_column
 from emgkit.analysis.recompute import mvc_trial_values
 
 RELIABILITY_COLUMNS = (
@@ -195,7 +196,7 @@ def reliability_table(metrics: Sequence[SessionMetrics], metrics_df: pd.DataFram
                       alpha: float = 0.05) -> pd.DataFrame:
     """MVC-trial rows, then repetition rows; columns :data:`RELIABILITY_COLUMNS`."""
     unit = metrics[0].unit if metrics else "pct_mvc"
-    column = {"pct_mvc": "mean_pct_mvc", "pct_peak": "mean_pct_peak"}.get(unit, "mean_uv")
+    column = amplitude_column(unit)
     rows = (mvc_reliability(metrics, alpha) if unit == "pct_mvc" else []) + \
         repetition_reliability(metrics_df, column)
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))

@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 #: Most permutations drawn (enumerated exactly when there are no more than this).
 MAX_PERMUTATIONS = 10000
@@ -297,5 +298,98 @@ def spm_two_sample(a, b, alpha: float = 0.05, max_permutations: int = MAX_PERMUT
     return _infer(TWO_SAMPLE, _t_two_sample(y, member), alpha, a.shape[0], b.shape[0], exact)
 
 
-__all__ = ["MAX_PERMUTATIONS", "PAIRED", "TWO_SAMPLE", "Cluster", "SPMResult", "spm_paired",
-           "spm_two_sample"]
+SPM_COLUMNS = (
+    "design", "subject", "muscle", "side", "label", "a", "b", "n_a", "n_b", "unit", "alpha",
+    "threshold", "n_permutations", "exact", "p_min", "cluster", "start_pct", "end_pct",
+    "direction", "integral", "p",
+)
+
+
+def _channel_curves(metrics, per_rep: bool) -> dict:
+    """``(muscle, side, label) -> {subject: {task: [curves (n, n_points)]}}``."""
+    from emgkit.analysis.recompute import rep_curves
+
+    out: dict = {}
+    for sm in metrics:
+        curves = rep_curves(sm) if per_rep else None
+        for tm in sm.trials:
+            task = tm.trial.task.name
+            if task not in ("hinge", "squat") or tm.reps[0].method == "whole_trial":
+                continue
+            for j, c in enumerate(sm.session.montage.channels):
+                y = curves[tm.trial.id][:, :, j] if per_rep else np.repeat(
+                    tm.curve_mean[None, :, j], len(tm.reps), axis=0)
+                d = out.setdefault((c.muscle, c.side, c.label or ""), {})
+                d.setdefault(sm.session.subject, {}).setdefault(task, []).append(y)
+    return out
+
+
+def _rows(res: SPMResult, keys: dict) -> list[dict]:
+    base = {**keys, "design": res.design, "n_a": res.n_a, "n_b": res.n_b, "alpha": res.alpha,
+            "threshold": res.threshold, "n_permutations": res.n_permutations,
+            "exact": res.exact, "p_min": res.p_min}
+    if res.n_permutations * res.alpha < 1:
+        return [{**base, "cluster": 0, "direction": (
+            f"not tested: {res.n_permutations} permutations cannot give p < {res.alpha:g} "
+            f"(at least {math.ceil(1 / res.alpha)} are needed)")}]
+    if not res.clusters:
+        return [{**base, "cluster": 0, "direction": "no supra-threshold cluster"}]
+    return [{**base, "cluster": i + 1, "start_pct": c.start_pct, "end_pct": c.end_pct,
+             "direction": f"{keys['a']} {'>' if c.sign > 0 else '<'} {keys['b']}",
+             "integral": c.integral, "p": c.p} for i, c in enumerate(res.clusters)]
+
+
+def spm_table(metrics, alpha: float = 0.05, max_permutations: int = MAX_PERMUTATIONS,
+              seed: int = 0) -> pd.DataFrame:
+    """Hinge against squat over the time-normalised curve, per channel: the clusters.
+
+    Parameters
+    ----------
+    metrics : sequence of SessionMetrics
+        Several subjects: each subject's mean curve per task (repetitions weighted
+        equally over its trials and sessions), :func:`spm_paired` (three or more
+        subjects with both tasks). One subject: its repetition curves
+        (:func:`emgkit.analysis.recompute.rep_curves`), :func:`spm_two_sample`.
+    alpha : float
+        Family-wise level over the curve.
+    max_permutations, seed : int
+        As in :func:`spm_paired`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SPM_COLUMNS`: one row per cluster, or one row with
+        ``cluster = 0`` for a channel tested without a cluster.
+    """
+    subjects = {sm.session.subject for sm in metrics}
+    unit = next((sm.unit for sm in metrics), "")
+    rows: list[dict] = []
+    for (muscle, side, label), per in _channel_curves(metrics, len(subjects) == 1).items():
+        keys = {"muscle": muscle, "side": side, "label": label, "a": "hinge", "b": "squat",
+                "unit": unit}
+        both = {s: v for s, v in per.items() if "hinge" in v and "squat" in v}
+        if len(subjects) == 1 and both:
+            (subj, v), = both.items()
+            a, b = np.concatenate(v["hinge"]), np.concatenate(v["squat"])
+            if min(len(a), len(b)) >= 2:
+                rows += _rows(spm_two_sample(a, b, alpha, max_permutations, seed),
+                              {**keys, "subject": subj})
+        elif len(both) >= 3:
+            a = np.stack([np.concatenate(v["hinge"]).mean(axis=0) for v in both.values()])
+            b = np.stack([np.concatenate(v["squat"]).mean(axis=0) for v in both.values()])
+            rows += _rows(spm_paired(a, b, alpha, max_permutations, seed),
+                          {**keys, "subject": "all"})
+    return pd.DataFrame(rows, columns=list(SPM_COLUMNS))
+
+
+__all__ = [
+    "MAX_PERMUTATIONS",
+    "PAIRED",
+    "SPM_COLUMNS",
+    "TWO_SAMPLE",
+    "Cluster",
+    "SPMResult",
+    "spm_paired",
+    "spm_table",
+    "spm_two_sample",
+]
