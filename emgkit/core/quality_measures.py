@@ -159,8 +159,12 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     The ratio of a sample is its deviation from the mean of its two neighbours over
     the standard deviation of that deviation in the surrounding ``window_s``,
     estimated robustly (median absolute value / 0.6745, so another wild sample nearby
-    does not hide it), so a burst of EMG, whose level changes over tens of
-    milliseconds, scores low and a lone wild sample scores high. Samples next to a
+    does not hide it; at least a tenth of the window's RMS, as coarsely quantised quiet
+    data have a median of 0), so a burst of EMG, whose level changes over tens of
+    milliseconds, scores low and a lone wild sample scores high. Only lone samples are
+    scored: their two neighbours differ by less than a quarter of the deviation and sit
+    within a quarter of it of the window's median level (not the flanks of a sharp
+    real waveform). Samples next to a
     non-live one (rail, zero) score 0.
 
     Returns
@@ -181,18 +185,31 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     ok[:-1] &= live[1:]
     ok[[0, -1]] = False
     d = np.where(ok, d, 0.0)
+    # a lone sample: its two neighbours agree with each other (a sharp but real
+    # waveform, such as an electrode pop, moves them apart as well)
+    lone = np.zeros(x.shape, bool)
+    lone[1:-1] = np.abs(x[2:] - x[:-2]) <= 0.25 * np.abs(d[1:-1])
     half = max(3, round(window_s * fs_hz / 2))
     pad = np.abs(np.pad(d, ((half, half), (0, 0)), mode="reflect"))
+    xpad = np.pad(x, ((half, half), (0, 0)), mode="reflect")
     for j in range(n_ch):
         a = np.abs(d[:, j])
         if not ok[:, j].any():
             continue
         scale = np.sqrt(np.mean(a[ok[:, j]] ** 2))
-        cand = np.flatnonzero(a > 3.0 * scale) if scale > 0 else np.zeros(0, np.int64)
+        cand = np.flatnonzero((a > 3.0 * scale) & lone[:, j]) if scale > 0 else \
+            np.zeros(0, np.int64)
         for k in range(0, cand.size, 1024):  # bounded memory
             c = cand[k : k + 1024]
             win = pad[c[:, None] + np.arange(2 * half + 1)[None, :], j]
-            local = np.median(win, axis=1) / 0.6745  # robust: other spikes do not count
+            # robust (another spike nearby does not count), floored at a tenth of the
+            # window's RMS: quantised quiet data have a median deviation of 0
+            local = np.maximum(np.median(win, axis=1) / 0.6745,
+                               0.1 * np.sqrt(np.mean(win * win, axis=1)))
+            # the neighbours sit at the local level: not the flank of a real waveform
+            level = np.median(xpad[c[:, None] + np.arange(2 * half + 1)[None, :], j], axis=1)
+            near = np.abs(0.5 * (x[c - 1, j] + x[c + 1, j]) - level) <= 0.25 * a[c]
+            local = np.where(near, local, np.inf)
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio[c, j] = np.where(local > 0, a[c] / local, np.inf)
     return ratio

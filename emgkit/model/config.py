@@ -399,7 +399,7 @@ class QualityConfig(_Config):
     window_s: float = 0.25
     spike_window_s: float = 0.1
     live_window_s: float = 4.0
-    live_interval_s: float = 0.5
+    live_interval_s: float = 1.0
 
     def __post_init__(self):
         for name in (
