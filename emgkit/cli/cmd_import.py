@@ -41,6 +41,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "for SD-card files cyton or cyton-daisy (detected if not given)")
     p.add_argument("--mains-hz", type=float, choices=(50.0, 60.0),
                    help="mains frequency to record when creating the session")
+    p.add_argument("--channels", metavar="INPUTS", type=_inputs,
+                   help="board inputs to import, e.g. 1-4 or 1,2,5 (required, and equal to the "
+                   "montage's, when the file has inputs the montage does not name)")
     p.add_argument("--allow-duplicate", action="store_true",
                    help="add a file even if the same file (by sha256) is in the session already")
     p.add_argument("--into", required=True, metavar="SESSION.h5", help="session file")
@@ -68,6 +71,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: detected)")
     t.add_argument("--decimal", choices=(".", ","), help="decimal mark (default '.')")
     t.add_argument("--skip-rows", type=int, metavar="N", help="lines to skip at the top")
+
+
+def _inputs(text: str) -> tuple[int, ...]:
+    """Parse ``--channels``: board inputs as ``1-4``, ``1,2,5`` or ``1-3,9``."""
+    out: list[int] = []
+    try:
+        for part in text.split(","):
+            a, _, b = part.strip().partition("-")
+            lo, hi = int(a), int(b or a)
+            if not 1 <= lo <= hi <= 64:
+                raise ValueError
+            out.extend(range(lo, hi + 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected board inputs 1-64 such as 1-4 or 1,2,5, got {text!r}") from None
+    return tuple(out)
 
 
 def table_layout(args: argparse.Namespace):
@@ -109,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
                        board=args.board, mains_hz=args.mains_hz,
                        allow_duplicate=args.allow_duplicate,
                        fs_hz=None if layout is not None else args.fs_hz, gain=args.gain,
-                       layout=layout)
+                       layout=layout, channels=args.channels)
     for path, tid in zip(args.files, ids):
         print(f"{args.into}: trial {tid} <- {path}")
     return 0

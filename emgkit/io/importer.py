@@ -29,13 +29,26 @@ from emgkit.model.tasks import Task
 log = logging.getLogger("emgkit")
 
 
-def select_channels(rec: Recording, montage: Montage):
+def select_channels(rec: Recording, montage: Montage, channels: Sequence[int] | None = None):
     """Return the recording's EMG columns in montage order, float32 ``(n, n_montage)``.
+
+    Parameters
+    ----------
+    rec : Recording
+        The file's channels.
+    montage : Montage
+        The channels to keep.
+    channels : sequence of int, optional
+        The board inputs the user chose to import (``--channels``): required, and equal
+        to the montage's inputs, when the file has inputs the montage does not name, so
+        that no recorded channel is dropped silently (a 16-channel Daisy file with an
+        8-channel montage).
 
     Raises
     ------
     FormatError
-        If the montage names a board input the file does not have.
+        If the montage names a board input the file does not have, or the file has
+        inputs the montage leaves out and ``channels`` does not say to drop them.
     """
     cols = []
     for ch in montage.channels:
@@ -46,6 +59,16 @@ def select_channels(rec: Recording, montage: Montage):
                 f"which has board inputs {have}", rec.path,
             )
         cols.append(rec.channel_numbers.index(ch.number))
+    if channels is not None and sorted(set(channels)) != sorted(montage.numbers):
+        raise FormatError(f"--channels {_ranges(channels)} must be the montage's inputs "
+                          f"({_ranges(montage.numbers)})", rec.path)
+    extra = sorted(set(rec.channel_numbers) - set(montage.numbers))
+    if extra and channels is None:
+        raise FormatError(
+            f"the file has board inputs {_ranges(rec.channel_numbers)} but the montage names "
+            f"only {_ranges(montage.numbers)}: inputs {_ranges(extra)} would be dropped; give "
+            f"--channels {_ranges(montage.numbers)} to import only those, or a montage that "
+            "names every input", rec.path)
     return rec.emg_uv[:, cols]
 
 
@@ -69,6 +92,7 @@ def import_files(
     fs_hz: float | None = None,
     gain: float | None = None,
     layout: TableLayout | None = None,
+    channels: Sequence[int] | None = None,
 ) -> list[str]:
     """Add one trial per file to the session ``into`` (created if absent).
 
@@ -96,6 +120,9 @@ def import_files(
         :func:`~emgkit.io.readers.read_recording`).
     layout : TableLayout, optional
         Read the files as delimited-text tables with this column mapping.
+    channels : sequence of int, optional
+        The board inputs to import when a file has more than the montage names (see
+        :func:`select_channels`).
 
     Returns
     -------
@@ -134,7 +161,7 @@ def import_files(
                 f"expected {first.board} at {first.fs_hz:g} Hz like {first.path}, "
                 f"found {rec.board} at {rec.fs_hz:g} Hz", rec.path,
             )
-    selected = [select_channels(rec, montage) for rec in recordings]
+    selected = [select_channels(rec, montage, channels) for rec in recordings]
     ids = []
     with atomic_path(into, copy_existing=exists) as tmp:
         if not exists:

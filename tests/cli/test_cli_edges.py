@@ -18,7 +18,8 @@ V6 = "openbci_gui_cyton/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt.gz"
 @pytest.fixture
 def session(tmp_path, datasets_dir, montage_toml):
     out = tmp_path / "s.h5"
-    assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task",
+    assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                 "--channels", "1-4", "--task",
                  "mvc", "--subject", "S01", "--into", str(out)]) == 0
     return out
 

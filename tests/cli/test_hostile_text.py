@@ -68,7 +68,8 @@ def test_impossible_loads_are_refused(load):
 
 def test_import_with_an_infinite_load_exits_2(tmp_path, datasets_dir, montage_toml, capsys):
     rc = main(["import", str(datasets_dir / "openbci_gui_cyton/OpenBCI_GUI-v6-blinks-jawClench-"
-                            "alpha.txt.gz"), "--montage", str(montage_toml), "--task", "hinge",
+                            "alpha.txt.gz"), "--montage", str(montage_toml),
+                            "--channels", "1-4", "--task", "hinge",
                "--load-kg", "inf", "--subject", "S01", "--into", str(tmp_path / "s.h5")])
     assert rc == 2
     assert "load_kg must be a finite number of kg >= 0, but got inf" in capsys.readouterr().err

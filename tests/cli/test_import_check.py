@@ -34,7 +34,8 @@ def _err_line(capsys):
 def test_import_then_check(tmp_path, datasets_dir, montage_toml, capsys):
     out = tmp_path / "s.h5"
     rc = main(["import", str(datasets_dir / V6), str(datasets_dir / V5), "--montage",
-               str(montage_toml), "--task", "hinge", "--variant", "romanian_deadlift",
+               str(montage_toml),
+               "--channels", "1-4", "--task", "hinge", "--variant", "romanian_deadlift",
                "--load-kg", "60", "--subject", "S01", "--into", str(out)])
     assert rc == 0
     assert "trial t002" in capsys.readouterr().out
@@ -57,10 +58,12 @@ def test_import_adds_to_an_existing_session_without_touching_it(
 ):
     out = tmp_path / "s.h5"
     assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                 "--channels", "1-4",
                  "--task", "mvc", "--target", "hamstrings", "--subject", "S01",
                  "--into", str(out)]) == 0
     first = read_session(out).trials[0].emg_uv
     assert main(["import", str(datasets_dir / V5), "--montage", str(montage_toml),
+                 "--channels", "1-4",
                  "--task", "squat", "--into", str(out)]) == 0
     s = read_session(out)
     assert [t.task.name for t in s.trials] == ["mvc", "squat"]
@@ -120,7 +123,8 @@ def test_bad_input_exit_2_one_line_no_partial_file(
     elif case == "task":
         src.write_text(lines + good_row * 3)
     elif case == "mixed-rate":
-        assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task",
+        assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                     "--channels", "1-4", "--task",
                      "mvc", "--subject", "S01", "--into", str(out)]) == 0
         capsys.readouterr()
         src = datasets_dir / GANGLION
@@ -150,7 +154,8 @@ def test_random_input_never_crashes_the_import(tmp_path_factory, montage_toml, d
     prefix = b"%OpenBCI Raw EXG Data\n%Number of channels = 4\n%Sample Rate = 200 Hz\n"
     src.write_bytes((prefix if header else b"") + data)
     out = tmp / "s.h5"
-    rc = main(["import", str(src), "--montage", str(montage_toml), "--task", "rest",
+    rc = main(["import", str(src), "--montage", str(montage_toml),
+               "--channels", "1-4", "--task", "rest",
                "--subject", "S1", "--into", str(out)])
     assert rc in (0, 2)
     if rc == 2:
@@ -180,7 +185,8 @@ def test_console_script_runs(tmp_path, datasets_dir, montage_toml):
     out = tmp_path / "s.h5"
     r = subprocess.run(
         [sys.executable, "-m", "emgkit", "import", str(datasets_dir / V6), "--montage",
-         str(montage_toml), "--task", "rest", "--subject", "S9", "--into", str(out)],
+         str(montage_toml), "--channels", "1-4", "--task", "rest", "--subject", "S9",
+         "--into", str(out)],
         capture_output=True, text=True, check=False,
     )
     assert r.returncode == 0, r.stderr
@@ -197,8 +203,8 @@ def test_check_prints_quality_flags_of_every_trial(tmp_path, datasets_dir, capsy
                        '[[channel]]\nnumber = 3\nmuscle = "biceps_femoris"\nside = "left"\n')
     out = tmp_path / "j.h5"
     src = datasets_dir / "openbci_gui_cyton/OpenBCI_2016-02-13_Jordan_focus.txt.gz"
-    assert main(["import", str(src), "--montage", str(montage), "--task", "rest",
-                 "--subject", "J", "--into", str(out)]) == 0
+    assert main(["import", str(src), "--montage", str(montage), "--channels", "2,3", "--task",
+                 "rest", "--subject", "J", "--into", str(out)]) == 0
     capsys.readouterr()
     assert main(["check", str(out)]) == 0
     text = capsys.readouterr().out
@@ -227,6 +233,7 @@ def test_check_and_import_measure_the_rate_from_the_time_stamps(tmp_path, montag
     src = _brainflow_cyton_file(tmp_path / "fast.csv", 251.2, 250 * 60, rng)
     out = tmp_path / "s.h5"
     assert main(["import", str(src), "--board", "cyton", "--montage", str(montage_toml),
+                 "--channels", "1-4",
                  "--task", "hinge", "--subject", "S01", "--into", str(out)]) == 0
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any(re.search(r"measured rate 251\.20\d Hz .*\+(4799|4800|4801) ppm", m)
@@ -262,7 +269,8 @@ def test_check_says_when_there_are_no_time_stamps(tmp_path, capsys):
 def test_the_same_file_twice_is_refused_unless_allowed(tmp_path, datasets_dir, montage_toml,
                                                        capsys):
     out = tmp_path / "s.h5"
-    args = ["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task", "mvc",
+    args = ["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+            "--channels", "1-4", "--task", "mvc",
             "--into", str(out)]
     assert main([*args, "--subject", "S01"]) == 0
     before = _digest(out)
@@ -291,3 +299,39 @@ def test_import_accepts_the_shipped_montage_names(tmp_path, datasets_dir, capsys
     assert "no montage file or shipped montage named 'cyton8-posterio'" in line
     assert "cyton8-posterior-chain, daisy16-bilateral, ganglion4-hamstrings" in line
     assert not (tmp_path / "t.h5").exists()
+
+
+def test_a_montage_that_leaves_out_recorded_inputs_needs_channels(tmp_path, rng, capsys):
+    """A 16-channel Daisy file with an 8-channel montage: inputs 9-16 are not dropped
+    silently; --channels 1-8 says to."""
+    from brainflow.data_filter import DataFilter
+
+    n = 1250
+    data = np.zeros((32, n))
+    data[0] = (2 * np.arange(n)) % 256
+    data[1:17] = np.round(rng.normal(0, 20, (16, n)), 2)
+    data[30] = 1.7e9 + np.arange(n) / 125.0
+    src = tmp_path / "daisy.csv"
+    DataFilter.write_file(data, str(src), "w")
+    out = tmp_path / "s.h5"
+    args = ["import", str(src), "--board", "cyton-daisy", "--montage", "cyton8-posterior-chain",
+            "--task", "rest", "--subject", "S01", "--into", str(out)]
+    assert main(args) == 2
+    line = _err_line(capsys)
+    assert "the file has board inputs 1-16 but the montage names only 1-8: inputs 9-16 " \
+           "would be dropped; give --channels 1-8" in line and str(src) in line
+    assert not out.exists()
+    assert main([*args, "--channels", "1-7"]) == 2
+    assert "--channels 1-7 must be the montage's inputs (1-8)" in _err_line(capsys)
+    assert main([*args, "--channels", "1-8"]) == 0
+    s = read_session(out)
+    np.testing.assert_array_equal(s.trials[0].emg_uv, data[1:9].T.astype(np.float32))
+
+
+@pytest.mark.parametrize("bad", ["0-4", "4-1", "a", "1-65", ""])
+def test_channels_option_is_checked(tmp_path, datasets_dir, capsys, bad):
+    with pytest.raises(SystemExit) as e:
+        main(["import", str(datasets_dir / V6), "--montage", "cyton8-posterior-chain",
+              "--task", "rest", "--channels", bad, "--into", str(tmp_path / "s.h5")])
+    assert e.value.code == 2
+    assert "expected board inputs 1-64 such as 1-4 or 1,2,5" in capsys.readouterr().err

@@ -133,7 +133,8 @@ def test_bad_input_to_the_new_readers_is_one_line_exit_2_nothing_left(
     src.write_bytes(content)
     out = tmp_path / "s.h5"
     t0 = time.perf_counter()
-    rc = main(["import", str(src), "--montage", str(montage_toml), "--task", "mvc",
+    rc = main(["import", str(src), "--montage", str(montage_toml),
+               "--channels", "1-4", "--task", "mvc",
                "--subject", "S01", "--into", str(out), *args])
     assert time.perf_counter() - t0 < 10
     assert rc == 2

@@ -95,7 +95,8 @@ def test_a_file_changed_behind_the_lock_is_not_replaced(tmp_path):
 def test_import_says_in_use_while_a_session_writer_holds_it(tmp_path, datasets_dir,
                                                              montage_toml, capsys):
     out = tmp_path / "s.h5"
-    assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task",
+    assert main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                 "--channels", "1-4", "--task",
                  "mvc", "--subject", "S01", "--into", str(out)]) == 0
     code = ("import time; from emgkit.io.writer import SessionWriter\n"
             f"sw = SessionWriter({str(out)!r}); print('open', flush=True); time.sleep(30)")
@@ -104,7 +105,8 @@ def test_import_says_in_use_while_a_session_writer_holds_it(tmp_path, datasets_d
     try:
         assert holder.stdout.readline().strip() == "open"
         capsys.readouterr()
-        rc = main(["import", str(datasets_dir / V6), "--montage", str(montage_toml), "--task",
+        rc = main(["import", str(datasets_dir / V6), "--montage", str(montage_toml),
+                   "--channels", "1-4", "--task",
                    "mvc", "--allow-duplicate", "--into", str(out)])
         assert rc == 2
         assert "in use" in capsys.readouterr().err
