@@ -1,6 +1,6 @@
 """Read the documentation pages as ``test_docs_run.py`` checks them, and run their blocks.
 
-The conventions (also stated in ``docs/user-guide.md``, "Documentation that runs"):
+The conventions (also stated in ``docs/architecture.md``, "Documentation that runs"):
 
 - A fenced block whose info string has the word ``run`` after its language is executed:
   ```` ```bash run ```` (or ``sh``) as a bash script (``set -e -o pipefail``) in a fresh

@@ -1,6 +1,6 @@
 """The documentation is true: README.md and every docs/*.md page, checked against the program.
 
-Conventions for the pages (stated for writers in docs/user-guide.md, "Documentation that
+Conventions for the pages (stated for writers in docs/architecture.md, "Documentation that
 runs"; the parsing is in ``docs_check.py``):
 
 - ```` ```bash run ```` / ```` ```python run ````: the block is executed, bash blocks with
