@@ -134,8 +134,16 @@ def _set_trial(step: dict, task: Task, where: str, k: int, n_sets: int, countdow
                         countdown, rest)
 
 
+#: Keys of a protocol file's top level (the steps have their own, ``_STEP_KEYS``).
+_PROTOCOL_KEYS = frozenset({"name", "description", "countdown_s", "rest_s", "step"})
+
+
 def parse_protocol(data: dict, where: str = "protocol") -> Protocol:
     """Validate a protocol mapping (parsed TOML) and expand it into trials."""
+    unknown = sorted(set(data) - _PROTOCOL_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known keys are "
+                          f"{sorted(_PROTOCOL_KEYS)}")
     steps = data.get("step")
     if not isinstance(steps, list) or not steps:
         raise ConfigError(f"{where}: no [[step]] tables")

@@ -44,7 +44,9 @@ def interrupted_trials(path: str | PathLike) -> list[str]:
 
 
 def recover_session(path: str | PathLike) -> list[RecoveredTrial]:
-    """Close the interrupted trials of a session file so that it validates.
+    """Close the trials a crash cut short: trimmed to the rows every dataset reached.
+
+    Each such trial is marked incomplete and recovered, with a note.
 
     Parameters
     ----------

@@ -21,10 +21,12 @@ import argparse
 import logging
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from emgkit.analysis.files import load_config
-from emgkit.batch.runner import SessionResult, find_sessions, run_batch
 from emgkit.errors import ConfigError
+
+if TYPE_CHECKING:
+    from emgkit.batch.runner import SessionResult
 
 NAME = "batch"
 HELP = "reprocess many sessions (local processes or a Dask cluster)"
@@ -94,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         n = getattr(args, opt)
         if n is not None and n < 1:
             raise ConfigError(f"--{opt} must be at least 1, but got {n}")
+    from emgkit.analysis.files import load_config
+    from emgkit.batch.runner import find_sessions, run_batch
+
     config = load_config(args.config)
     paths = find_sessions(args.paths)
     if args.scheduler or args.workers:

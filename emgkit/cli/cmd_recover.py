@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 
 NAME = "recover"
-HELP = "close the interrupted trials of a session file so that it validates"
+HELP = ("close the trials a crash cut short (trimmed to the rows every dataset reached, "
+        "marked incomplete)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

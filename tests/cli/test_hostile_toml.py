@@ -86,3 +86,11 @@ def test_hostile_montages_are_refused_in_one_line(tmp_path, datasets_dir, capsys
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert rc == 2 and len(err) == 1, err
     assert not (tmp_path / "s.h5").exists()
+
+
+def test_a_protocol_with_an_unknown_top_level_key_is_refused():
+    from acquisition.protocol import parse_protocol
+    from emgkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['nmae'\]; known keys are"):
+        parse_protocol({"nmae": "x", "step": [{"task": "rest", "duration_s": 5}]})
