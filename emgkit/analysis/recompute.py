@@ -12,12 +12,13 @@ repetition curves itself (an attribute ``curves``), they are used as they are.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
 from emgkit.analysis.metrics import SessionMetrics, session_chains
 from emgkit.analysis.segmentation import time_normalise
-from emgkit.core import normalise, process_trial_emg
+from emgkit.core import LowSampleRateWarning, normalise, process_trial_emg
 from emgkit.core.normalise import mvc_reference
 
 
@@ -51,10 +52,15 @@ def trial_envelopes(sm: SessionMetrics, tasks: tuple[str, ...],
     chosen = [t for t in sm.session.trials if t.task.name in tasks]
     if not chosen:
         return {}
-    chains = session_chains(sm.session, cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        chains = session_chains(sm.session, cfg)
     regions = _regions(sm)
-    return {t.id: process_trial_emg(t.emg_uv, t.fs_hz, regions, cfg, chains=chains[t.fs_hz])
-            for t in chosen}
+    with warnings.catch_warnings():
+        # Said by the analysis of the same trials already.
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        return {t.id: process_trial_emg(t.emg_uv, t.fs_hz, regions, cfg,
+                                        chains=chains[t.fs_hz]) for t in chosen}
 
 
 def rep_curves(sm: SessionMetrics, tasks: tuple[str, ...] = ("hinge", "squat")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ from emgkit.analysis.comparisons import compare
 from emgkit.analysis.metrics import SessionMetrics, analyse_session
 from emgkit.analysis.mixed import amplitude_column, mixed_table
 from emgkit.analysis.tables import comparisons_table, indices_table, metrics_table
+from emgkit.core import LowSampleRateWarning
 
 WINDOWS_S = (0.1, 0.25, 0.5)
 REFERENCES = ("peak", "plateau_mean")
@@ -61,7 +63,10 @@ def _reanalyse(metrics: Sequence[SessionMetrics], window_s: float, reference: st
         cfg = dataclasses.replace(
             cfg, envelope=dataclasses.replace(cfg.envelope, window_s=window_s),
             normalisation=dataclasses.replace(cfg.normalisation, mvc_reference=reference))
-        out.append(analyse_session(sm.session, cfg, name=sm.name))
+        with warnings.catch_warnings():
+            # Said by the run's own analysis of the same trials.
+            warnings.simplefilter("ignore", LowSampleRateWarning)
+            out.append(analyse_session(sm.session, cfg, name=sm.name))
     return out
 
 

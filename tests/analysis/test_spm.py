@@ -1,0 +1,84 @@
+"""Permutation SPM: against spm1d (when installed), exact enumeration, FPR and cluster span."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from emgkit.analysis.spm import spm_paired, spm_two_sample
+from tests.analysis._statsim import bench_stats, binomial_band
+
+
+def _curves(seed: int, n: int, shift: float = 0.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = 3.0 * bench_stats._smooth_noise(rng, n, 101, 15.0)
+    x = np.linspace(0, 1, 101)
+    return noise + shift * np.exp(-0.5 * ((x - 0.5) / 0.1) ** 2)
+
+
+def test_matches_spm1d_nonparametric():
+    spm1d = pytest.importorskip(
+        "spm1d", reason="spm1d (GPL-3, optional extra 'spm1d') is not installed: the "
+        "validation against it is skipped")
+    a, b = _curves(1, 10, shift=8.0), _curves(2, 10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = spm1d.stats.nonparam.ttest_paired(a, b).inference(
+            0.05, two_tailed=True, iterations=-1)
+        ref2 = spm1d.stats.nonparam.ttest2(a[:6], b[:6]).inference(
+            0.05, two_tailed=True, iterations=-1)
+    ours = spm_paired(a, b)
+    np.testing.assert_allclose(ours.t, ref.z, atol=1e-10)
+    assert ours.n_permutations == len(ref.PDF0)  # its distinct patterns
+    assert ours.threshold == pytest.approx(ref.zstar, abs=1e-10)
+    assert len(ours.clusters) == len(ref.clusters) >= 1
+    for c, r in zip(ours.clusters, ref.clusters):
+        np.testing.assert_allclose((c.start_pct, c.end_pct), r.endpoints, atol=1e-6)
+        # spm1d integrates the interpolated ends at unit spacing and builds its
+        # cluster distribution slightly differently: p agrees to a few permutations.
+        assert abs(c.p - r.P) <= 0.02
+    two = spm_two_sample(a[:6], b[:6])
+    np.testing.assert_allclose(two.t, ref2.z, atol=1e-10)
+    assert two.threshold == pytest.approx(ref2.zstar, abs=1e-10)
+    assert two.n_permutations == len(ref2.PDF0)
+
+
+def test_enumerates_when_few_and_samples_when_many():
+    a, b = _curves(3, 5), _curves(4, 5)
+    r = spm_paired(a, b)
+    assert r.exact and r.n_permutations == 2**4
+    r = spm_two_sample(a, b[:4])
+    assert r.exact and r.n_permutations == 126
+    r = spm_paired(_curves(5, 16), _curves(6, 16), max_permutations=500, seed=1)
+    assert not r.exact and r.n_permutations == 500
+
+
+def test_bad_shapes_are_refused():
+    with pytest.raises(ValueError, match="same shape"):
+        spm_paired(np.zeros((4, 101)), np.zeros((5, 101)))
+    with pytest.raises(ValueError, match="finite"):
+        spm_two_sample(np.full((3, 10), np.nan), np.zeros((3, 10)))
+
+
+def test_family_wise_false_positive_rate_within_binomial_band():
+    n, rng, hits = 300, np.random.default_rng(11), 0
+    for _ in range(n):
+        _, c = bench_stats.simulate_group(rng)
+        r = spm_paired(c["hinge"].mean(axis=1), c["squat"].mean(axis=1))
+        hits += any(cl.p < 0.05 for cl in r.clusters)
+    lo, hi = binomial_band(0.05, n)
+    assert lo <= hits / n <= hi
+
+
+def test_cluster_covers_a_confined_difference():
+    rng, ok = np.random.default_rng(12), 0
+    for _ in range(20):
+        _, c = bench_stats.simulate_group(rng, diff_rel=0.15, span=(30.0, 70.0))
+        r = spm_paired(c["hinge"].mean(axis=1), c["squat"].mean(axis=1))
+        sig = [cl for cl in r.clusters if cl.p < 0.05]
+        assert sig and all(cl.sign == 1 for cl in sig)
+        start, end = min(cl.start_pct for cl in sig), max(cl.end_pct for cl in sig)
+        ok += abs(start - 30) <= 10 and abs(end - 70) <= 10
+    assert ok >= 16
