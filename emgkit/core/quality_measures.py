@@ -157,7 +157,8 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     """Single-sample outliers (corrupt samples): each sample's outlier ratio.
 
     The ratio of a sample is its deviation from the mean of its two neighbours over
-    the standard deviation of that deviation in the surrounding ``window_s``,
+    the standard deviation of that deviation in the surrounding ``window_s`` (at most
+    201 samples, i.e. shorter above 2 kHz),
     estimated robustly (median absolute value / 0.6745, so another wild sample nearby
     does not hide it; at least a tenth of the window's RMS, as coarsely quantised quiet
     data have a median of 0), so a burst of EMG, whose level changes over tens of
@@ -189,7 +190,7 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     # waveform, such as an electrode pop, moves them apart as well)
     lone = np.zeros(x.shape, bool)
     lone[1:-1] = np.abs(x[2:] - x[:-2]) <= 0.25 * np.abs(d[1:-1])
-    half = max(3, round(window_s * fs_hz / 2))
+    half = min(max(3, round(window_s * fs_hz / 2)), 100)  # <= 201 samples: enough for a median
     pad = np.abs(np.pad(d, ((half, half), (0, 0)), mode="reflect"))
     xpad = np.pad(x, ((half, half), (0, 0)), mode="reflect")
     for j in range(n_ch):
