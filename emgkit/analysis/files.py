@@ -63,7 +63,11 @@ class AnalysisRun:
     fallbacks : tuple of dict
         Every fallback the analysis took, in session order: ``session`` (file name),
         ``kind`` (``mains``, ``segmentation``, ``mvc_reference``), ``sentence``,
-        ``trials``. A report's summary opens with these.
+        ``trials``. A report's summary opens with these, after the checks.
+    checks : tuple of dict
+        The normalisation check of every channel of every session
+        (:meth:`emgkit.analysis.mvc_check.ChannelCheck.to_dict` with ``session``); those
+        not interpretable are also in :attr:`warnings`.
     """
 
     metrics: tuple[SessionMetrics, ...]
@@ -72,6 +76,7 @@ class AnalysisRun:
     warnings: tuple[str, ...]
     config: ProcessingConfig
     fallbacks: tuple[dict, ...] = ()
+    checks: tuple[dict, ...] = ()
 
 
 def load_config(path: str | PathLike | None) -> ProcessingConfig:
@@ -122,7 +127,8 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
               "board": session.device.board, "fs_hz": session.device.fs_hz,
               "mains_hz": session.device.mains_hz,
               "reference_uv": None if sm.reference_uv is None else dict(
-                  zip(session.montage.names, (float(v) for v in sm.reference_uv))),
+                  zip(session.montage.names, (float(v) if v == v else None
+                                              for v in sm.reference_uv))),
               **processing_record(sm)}
     return sm, record
 
@@ -132,7 +138,8 @@ def processing_record(sm: SessionMetrics) -> dict:
 
     Keys: ``processing`` (the :class:`~emgkit.core.ProcessingChain` of each region and
     sampling rate, with the mains decision), ``mvc_references`` (per channel: trial,
-    stretch, value), ``fallbacks`` and ``trials`` (each with its source file and its
+    stretch, value), ``mvc_checks`` (per channel: check, reason, values compared),
+    ``fallbacks`` and ``trials`` (each with its source file and its
     repetitions, the segmentation method and what each method found).
     """
     trials = []
@@ -150,6 +157,7 @@ def processing_record(sm: SessionMetrics) -> dict:
                            "fallback": seg.fallback}})
     return {"processing": [c.to_dict() for c in sm.chains],
             "mvc_references": [r.to_dict() for r in sm.references],
+            "mvc_checks": [c.to_dict() for c in sm.checks],
             "fallbacks": [f.to_dict() for f in sm.fallbacks],
             "trials": trials}
 
@@ -189,10 +197,28 @@ def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> 
             inputs.append(record)
     fallbacks = tuple({"session": sm.name or str(p), **f.to_dict()}
                       for sm, p in zip(metrics, paths) for f in sm.fallbacks)
-    messages = tuple(dict.fromkeys([*(str(w.message) for w in caught),
-                                    *(f"{f['session']}: {f['sentence']}" for f in fallbacks)]))
-    return AnalysisRun(tuple(metrics), tuple(inputs), analysis_tables(metrics), messages,
-                       config, fallbacks)
+    checks = tuple({"session": sm.name or str(p), **c.to_dict()}
+                   for sm, p in zip(metrics, paths) for c in sm.checks)
+    messages = tuple(dict.fromkeys([
+        *(str(w.message) for w in caught), *map(check_sentence, checks),
+        *(f"{f['session']}: {f['sentence']}" for f in fallbacks)]))
+    return AnalysisRun(tuple(metrics), tuple(inputs), analysis_tables(metrics),
+                       tuple(m for m in messages if m), config, fallbacks, checks)
+
+
+def check_sentence(check: dict) -> str:
+    """One line for a channel whose normalisation is not interpretable (empty if it is).
+
+    ``s01.h5: vastus_lateralis_left: MVC normalisation not interpretable: its task mean
+    reached 240 % MVC in the hinge; ...``, or ``...: left out of %MVC: no usable MVC
+    trial (flat in t001)``.
+    """
+    if check["interpretable"]:
+        return ""
+    what = ("left out of the normalised values" if check["check"] in ("no_mvc_reference",
+                                                                       "no_reference")
+            else "MVC normalisation not interpretable")
+    return f"{check['session']}: {check['channel']}: {what}: {check['reason']}"
 
 
 def provenance(run: AnalysisRun, command: str, config_file: str | PathLike | None = None,

@@ -8,9 +8,14 @@ channel: mean and peak of the normalised envelope, its integral (iEMG), the time
 peak in % of the repetition, the onset and offset of activity (the bursts of
 :func:`emgkit.core.detect_bursts` that overlap the repetition), the median and mean
 frequency (:func:`emgkit.core.spectral_frequencies`) and the channel's quality flags
-(:func:`emgkit.analysis.quality.session_quality`). Time-normalised ensemble curves
-(101 points) are kept per trial. Tables are built from these in
-:mod:`emgkit.analysis.tables`.
+(:func:`emgkit.analysis.quality.session_quality`, with ``crosstalk`` on correlated
+medial:lateral hamstring pairs). Time-normalised ensemble curves (101 points) are kept
+per trial. Tables are built from these in :mod:`emgkit.analysis.tables`.
+
+A channel without a usable reference (dead in every MVC trial, or no positive
+envelope value there) is left out of the normalised values (NaN) and the rest of the
+session is analysed; every channel's normalisation is checked
+(:mod:`emgkit.analysis.mvc_check`: ``SessionMetrics.checks``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,16 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from emgkit.analysis.quality import session_quality
+from emgkit.analysis.mvc_check import (
+    ChannelCheck,
+    check_channels,
+    dead_channels,
+    masked_channels,
+    partial_reference,
+    percent_of_reference,
+    rest_levels,
+)
+from emgkit.analysis.quality import session_quality, with_crosstalk
 from emgkit.analysis.segmentation import (
     Repetition,
     Segmentation,
@@ -35,12 +49,12 @@ from emgkit.core import (
     ProcessingChain,
     decide_mains,
     detect_bursts,
-    normalise,
     process_trial_emg,
     spectral_frequencies,
     trial_chains,
 )
 from emgkit.core.normalise import reference_with_sources
+from emgkit.core.quality import CrosstalkReport
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.session import Session, Trial
@@ -80,6 +94,10 @@ class TrialMetrics:
         Quality flags per channel (empty when the trial was too short to judge).
     unit : str
         ``pct_mvc``, ``pct_peak`` or ``uv``.
+    segmentation : Segmentation or None
+        How the repetitions were found.
+    crosstalk : CrosstalkReport or None
+        The medial:lateral hamstring pairs judged for crosstalk in this trial.
     """
 
     trial: Trial
@@ -99,6 +117,7 @@ class TrialMetrics:
     qc_flags: tuple[tuple[str, ...], ...]
     unit: str
     segmentation: Segmentation | None = None
+    crosstalk: CrosstalkReport | None = None
 
 
 @dataclass(frozen=True)
@@ -114,9 +133,10 @@ class ChannelReference:
     trial : str or None
         Id of the trial that supplied the value (None without a reference).
     start_s, end_s : float
-        Trial time of the stretch the value summarises (equal for a single peak).
+        Trial time of the stretch the value summarises (equal for a single peak; NaN
+        without a reference).
     value_uv : float
-        The reference in microvolts.
+        The reference in microvolts (NaN without a reference).
     method : str
         ``mvc`` (``plateau_mean`` or ``peak``) or ``peak_dynamic``.
     """
@@ -132,8 +152,9 @@ class ChannelReference:
     method: str
 
     def to_dict(self) -> dict:
-        """JSON-safe record."""
-        return dataclasses.asdict(self)
+        """JSON-safe record (NaN as None)."""
+        return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                for k, v in dataclasses.asdict(self).items()}
 
 
 @dataclass(frozen=True)
@@ -170,7 +191,8 @@ class SessionMetrics:
     name : str
         A name for the session (its file name), for the tables.
     reference_uv : numpy.ndarray or None
-        ``(n_channels,)`` normalisation reference (None for method ``none``).
+        ``(n_channels,)`` normalisation reference (None for method ``none``; NaN for a
+        channel without a usable reference, left out of the normalised values).
     trials : tuple of TrialMetrics
         Every trial, in order.
     config : ProcessingConfig
@@ -183,6 +205,9 @@ class SessionMetrics:
         normalisation method ``none``).
     fallbacks : tuple of Fallback
         Each fallback the analysis took (mains, segmentation, MVC reference source).
+    checks : tuple of ChannelCheck
+        Per channel, whether its normalisation is interpretable
+        (:mod:`emgkit.analysis.mvc_check`).
     """
 
     session: Session
@@ -193,6 +218,7 @@ class SessionMetrics:
     chains: tuple[ProcessingChain, ...] = ()
     references: tuple[ChannelReference, ...] = ()
     fallbacks: tuple[Fallback, ...] = ()
+    checks: tuple[ChannelCheck, ...] = ()
 
     @property
     def unit(self) -> str:
@@ -294,11 +320,17 @@ def _reference_window(chains: dict) -> float | None:
 
 
 def reference_and_sources(session: Session, config: ProcessingConfig,
-                          envelopes: dict | None = None, chains: dict | None = None
+                          envelopes: dict | None = None, chains: dict | None = None,
+                          dead: dict | None = None
                           ) -> tuple[np.ndarray | None, tuple[ChannelReference, ...]]:
     """:func:`session_reference` and, per channel, the trial and stretch that supplied it.
 
-    ``chains`` are those of :func:`session_chains` (computed if None).
+    ``chains`` are those of :func:`session_chains` (computed if None). ``dead`` maps a
+    trial id to a bool array of its channels that carry no EMG
+    (:func:`emgkit.analysis.mvc_check.dead_channels`): that trial gives those channels no
+    reference. With ``dead`` given, a channel left without a positive reference gets NaN
+    (and a :class:`ChannelReference` with trial None) instead of an error; without it,
+    any such channel is an error.
     """
     norm = config.normalisation
     if norm.method == "none":
@@ -322,13 +354,22 @@ def reference_and_sources(session: Session, config: ProcessingConfig,
             "'peak_dynamic' or 'none' in the config"
         )
     fs = mvc_trials[0].fs_hz if mvc_trials else session.device.fs_hz
-    ref, where = reference_with_sources(
-        norm, [ref_env[t.id] for t in mvc_trials], [envelopes[t.id] for t in dyn_trials],
-        session.montage.names, fs_hz=fs)
+    masks = {} if dead is None else dead
+    mvc_env = [masked_channels(ref_env[t.id], masks.get(t.id)) for t in mvc_trials]
+    dyn_env = [masked_channels(envelopes[t.id], masks.get(t.id)) for t in dyn_trials]
+    if dead is None:
+        ref, where = reference_with_sources(norm, mvc_env, dyn_env, session.montage.names,
+                                            fs_hz=fs)
+    else:
+        ref, where = partial_reference(norm, mvc_env, dyn_env, session.montage.names, fs)
     used = mvc_trials if norm.method == "mvc" else dyn_trials
     method = f"mvc ({norm.mvc_reference})" if norm.method == "mvc" else norm.method
     out = []
     for c, name, w in zip(session.montage.channels, session.montage.names, where):
+        if w is None:
+            out.append(ChannelReference(name, c.muscle, c.side, c.label or "", None,
+                                        np.nan, np.nan, np.nan, method))
+            continue
         t = used[w.trial]
         clock = t.clock_fs_hz
         end = w.end if w.end - w.start > 1 else w.start  # a single peak: one instant
@@ -337,16 +378,21 @@ def reference_and_sources(session: Session, config: ProcessingConfig,
     return ref, tuple(out)
 
 
-def _untargeted(session: Session, refs: tuple[ChannelReference, ...]) -> Fallback | None:
-    """Channels whose MVC reference comes from an effort targeting another muscle."""
+def _untargeted_channels(session: Session, refs: tuple[ChannelReference, ...]
+                         ) -> list[tuple[str, str, str]]:
+    """``(channel, trial, target)`` of the references read from an effort of another group."""
     mvc = {t.id: t for t in session.trials if t.task.name == "mvc"}
     targets = {t.task.target for t in mvc.values() if t.task.target}
     if not targets:
-        return None
-    bad = []
-    for r in refs:
-        if r.trial in mvc and not {r.muscle, *session.montage.muscle(r.muscle).groups} & targets:
-            bad.append((r.channel, r.trial, mvc[r.trial].task.target))
+        return []
+    return [(r.channel, r.trial, mvc[r.trial].task.target) for r in refs
+            if r.trial in mvc
+            and not {r.muscle, *session.montage.muscle(r.muscle).groups} & targets]
+
+
+def _untargeted(session: Session, refs: tuple[ChannelReference, ...]) -> Fallback | None:
+    """Channels whose MVC reference comes from an effort targeting another muscle."""
+    bad = _untargeted_channels(session, refs)
     if not bad:
         return None
     listed = ", ".join(f"{c} from {t} (an effort targeting {g})" for c, t, g in bad)
@@ -419,7 +465,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     clock = trial.clock_fs_hz  # seconds: the measured rate where the trial has one
     reps = tuple(reps) or (Repetition(0, trial.n_samples, "whole_trial"),)
     # float32 as computed (no full-length float64 copies); sums are taken in float64.
-    pct = np.asarray(normalise(envelope_uv, reference_uv, channel_names))
+    pct = percent_of_reference(envelope_uv, reference_uv, channel_names)
     env = np.asarray(envelope_uv)
     n_r, n_c = len(reps), env.shape[1]
     res = {k: np.full((n_r, n_c), np.nan) for k in (
@@ -478,29 +524,39 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     Raises
     ------
     AnalysisError
-        If the normalisation reference is missing (see :func:`session_reference`).
+        If the session has no trials to take the reference from (no MVC trials under
+        ``mvc``); a channel without a usable reference is left out instead
+        (``SessionMetrics.checks``).
     """
     cfg = ProcessingConfig() if config is None else config
     chains = session_chains(session, cfg)
     processed = _envelopes(session, cfg, chains, filtered=True)
     envelopes = {k: v[0] for k, v in processed.items()}
-    reference, refs = reference_and_sources(session, cfg, envelopes, chains)
     if qualities is None:
         qualities = session_quality(_SessionView(session), cfg.quality)
-    flags = {q.trial: (q.report.flags if q.report is not None else ()) for q in qualities}
     n_ch = len(session.montage.channels)
+    flags = {q.trial: (q.report.flags if q.report is not None else ((),) * n_ch)
+             for q in qualities}
+    dead = {tid: dead_channels(f, n_ch) for tid, f in flags.items()}
+    reference, refs = reference_and_sources(session, cfg, envelopes, chains, dead)
     out, segs = [], {}
     for t in session.trials:
         env, filt = processed[t.id]
         seg = segs[t.id] = segment_trial_explained(t, session.montage, env, cfg.segmentation)
-        qf = tuple(flags.get(t.id) or ((),) * n_ch)
-        out.append(trial_metrics(t, env, filt, reference, seg.reps, cfg, qf,
-                                 session.montage.names, seg,
-                                 next(iter(chains[t.fs_hz].values()))))
+        qf, xt = flags.get(t.id) or ((),) * n_ch, None
+        if t.task.name != "rest":
+            qf, xt = with_crosstalk(filt, t.fs_hz, session.montage, qf, cfg.quality)
+        tm = trial_metrics(t, env, filt, reference, seg.reps, cfg, tuple(qf),
+                           session.montage.names, seg, next(iter(chains[t.fs_hz].values())))
+        out.append(dataclasses.replace(tm, crosstalk=xt) if xt is not None else tm)
     fallbacks = [Fallback("mains", c.mains.sentence())
                  for c in dict.fromkeys(next(iter(ch.values())) for ch in chains.values())
                  if c.mains.is_fallback]
     fallbacks += [f for f in (_segmentation_fallback(segs), _untargeted(session, refs)) if f]
+    rest = rest_levels([(envelopes[t.id], dead.get(t.id, np.zeros(n_ch, bool)))
+                        for t in session.trials if t.task.name == "rest"], n_ch)
+    checks = check_channels(session.montage, cfg.normalisation.method, reference, out, rest,
+                            flags, [c for c, _, _ in _untargeted_channels(session, refs)])
     all_chains = tuple(c for ch in chains.values() for c in ch.values())
     return SessionMetrics(session, name, reference, tuple(out), cfg, all_chains, refs,
-                          tuple(fallbacks))
+                          tuple(fallbacks), checks)

@@ -1,4 +1,10 @@
-"""Quality flags of a session's trials, with the session's rest trial as baseline."""
+"""Quality flags of a session's trials, with the session's rest trial as baseline.
+
+:func:`session_quality` judges the raw samples of each stored trial
+(:func:`emgkit.core.quality.assess_quality`); :func:`with_crosstalk` adds the
+``crosstalk`` flag of the medial:lateral hamstring pairs of one trial, judged on its
+band-passed signal (:func:`emgkit.core.quality.assess_crosstalk`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from emgkit.core.quality import QualityReport, assess_quality
+from emgkit.core.quality import (
+    DEAD_FLAGS,
+    CrosstalkReport,
+    QualityReport,
+    assess_crosstalk,
+    assess_quality,
+    hamstring_pairs,
+)
 from emgkit.io.reader import SessionFile
 from emgkit.model.config import QualityConfig
 
@@ -65,3 +78,41 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
         )
         out.append(TrialQuality(info.id, sf.montage.names, report))
     return out
+
+
+def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
+                   config: QualityConfig | None = None
+                   ) -> tuple[tuple[tuple[str, ...], ...], CrosstalkReport | None]:
+    """Add ``crosstalk`` to both channels of each correlated medial:lateral hamstring pair.
+
+    Parameters
+    ----------
+    filtered_uv : numpy.ndarray
+        ``(n_samples, n_channels)`` band-passed EMG of one trial, in µV.
+    fs_hz : float
+        Its sampling rate.
+    montage : Montage
+        Gives the pairs (:func:`emgkit.core.quality.hamstring_pairs`, per side).
+    flags : tuple of tuple of str
+        The trial's quality flags per channel; pairs with a dead channel
+        (``railed``, ``flat``, ``lead_off``) are not judged.
+    config : QualityConfig, optional
+        ``crosstalk_r`` and ``crosstalk_lag_s``.
+
+    Returns
+    -------
+    flags : tuple of tuple of str
+        The flags with ``crosstalk`` added where a pair is flagged.
+    report : CrosstalkReport or None
+        The pairs judged and their correlation (None without pairs or samples).
+    """
+    n_ch = len(montage.channels)
+    flags = tuple(flags) if flags else ((),) * n_ch
+    dead = {j for j, f in enumerate(flags) if set(f) & set(DEAD_FLAGS)}
+    pairs = [p for p in hamstring_pairs(montage) if not set(p) & dead]
+    if not pairs or np.shape(filtered_uv)[0] < MIN_QUALITY_SAMPLES:
+        return flags, None
+    report = assess_crosstalk(filtered_uv, fs_hz, pairs, config=config)
+    extra = report.channel_flags(n_ch)
+    return tuple(tuple(f) + x if x and "crosstalk" not in f else tuple(f)
+                 for f, x in zip(flags, extra)), report

@@ -3,7 +3,9 @@
 The metrics table has the columns of ``CONTRACT.md`` (subject, trial, task, rep, muscle,
 side, mean_pct_mvc, peak_pct_mvc) and the recommended ones; amplitudes in % MVC are NaN
 when the normalisation is not ``mvc`` (then ``mean_pct_peak`` / ``peak_pct_peak`` hold
-% of the dynamic peak, or only ``mean_uv`` / ``peak_uv`` are set).
+% of the dynamic peak, or only ``mean_uv`` / ``peak_uv`` are set). ``mvc_check`` and
+``interpretable`` say per channel whether its normalised values can be read
+(:mod:`emgkit.analysis.mvc_check`); a channel without a usable reference has NaN there.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ METRIC_COLUMNS = (
     "channel", "muscle", "side", "label", "start_s", "end_s", "mean_pct_mvc",
     "peak_pct_mvc", "iemg_pct_mvc_s", "time_to_peak_pct", "onset_s", "offset_s",
     "median_freq_hz", "mean_freq_hz", "mean_pct_peak", "peak_pct_peak", "mean_uv",
-    "peak_uv", "qc_flags", "normalisation",
+    "peak_uv", "qc_flags", "normalisation", "mvc_check", "interpretable",
 )
 INDEX_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "rep", "side",
                  "index_name", "value", "unit")
@@ -81,6 +83,10 @@ def metrics_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
                 cols[c] = getattr(tm, c).ravel()
             cols["qc_flags"] = np.tile([";".join(f) for f in tm.qc_flags], n_r)
             cols["normalisation"] = sm.config.normalisation.method
+            checks = sm.checks or ()
+            cols["mvc_check"] = np.tile([c.check for c in checks] or ["ok"] * n_c, n_r)
+            cols["interpretable"] = np.tile(
+                np.array([c.interpretable for c in checks] or [True] * n_c, bool), n_r)
             frames.append(_full(cols, n_r * n_c))
     return _frame(frames, METRIC_COLUMNS)
 

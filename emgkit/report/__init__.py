@@ -29,12 +29,7 @@ from emgkit.report.content import (
 )
 from emgkit.report.findings import findings
 from emgkit.report.numbers import subjects, task_amplitudes, task_comparisons, task_order
-from emgkit.report.results import (
-    activation_table,
-    index_table,
-    reference_table,
-    summary_table,
-)
+from emgkit.report.results import activation_table, index_table, summary_table
 
 __all__ = ["Report", "analyse_files", "build_report", "load_config", "write_report"]
 
@@ -71,7 +66,8 @@ class Report:
     activation : Table or None
         Activation per task and muscle (mean and peak with their spread).
     reference : Table or None
-        The normalisation reference of every channel.
+        The normalisation reference of every channel, where it was read and its check
+        (:func:`emgkit.report.methods.mvc_reference_table`), shown beside the montage.
     """
 
     title: str
@@ -108,7 +104,12 @@ def build_report(run: AnalysisRun) -> Report:
     """Build the report of analysed sessions (one subject, or a group across subjects)."""
     from emgkit._version import __version__
     from emgkit.report.figures import report_figures
-    from emgkit.report.methods import methods_paragraphs, montage_table, references
+    from emgkit.report.methods import (
+        methods_paragraphs,
+        montage_table,
+        mvc_reference_table,
+        references,
+    )
 
     subj = subjects(run)
     boards = sorted({f"{sm.session.device.board} at {sm.session.device.fs_hz:g} Hz"
@@ -126,7 +127,7 @@ def build_report(run: AnalysisRun) -> Report:
         inputs=inputs_table(run), references=references(),
         footer=f"emgkit {__version__}; every processing parameter is recorded in the "
                "provenance JSON of 'emgkit process' and in docs/methods.md.",
-        activation=activation_table(run), reference=reference_table(run))
+        activation=activation_table(run), reference=mvc_reference_table(run))
 
 
 def write_report(report: Report, html_path: str | PathLike | None = None,

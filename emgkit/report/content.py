@@ -34,6 +34,11 @@ FLAG_MEANING = {
     "mains": "strong mains interference",
     "noisy_baseline": "baseline noise above the limit",
     "low_snr": "task signal hardly above the rest baseline",
+    "spikes": "corrupt single samples",
+    "motion": "movement artefact below the EMG band",
+    "ecg": "heart beat in the signal",
+    "crosstalk": "medial and lateral hamstring signals correlated near zero lag: one "
+                 "electrode may pick up the other muscle",
 }
 #: Muscle groups the findings speak of, in this order.
 FINDING_GROUPS = ("hamstrings", "gluteals", "back_extensors", "quadriceps", "abdominals")
@@ -159,9 +164,17 @@ def exclusions(run: AnalysisRun) -> list[str]:
             if t.task.name not in (*TASKS, "mvc", "rest"):
                 out.append(f"{where}: task {t.task.name} is not part of the hinge-squat "
                            "comparison; its activation is in the table per task.")
+    for c in run.checks:
+        if c["check"] in ("no_mvc_reference", "no_reference"):
+            out.append(f"{c['session']}, {channel_label(c['muscle'], c['side'], c['label'])}: "
+                       f"{c['reason']}; left out of the normalised values (its µV values stay "
+                       "in the metrics table, mvc_check column).")
     out.append("Quality flags do not exclude data: every flagged channel stays in the tables "
                "and statistics, marked in the qc_flags column of the metrics table; judge "
-               "the flagged rows above before relying on them.")
+               "the flagged rows above before relying on them. Only a channel with no "
+               "usable normalisation reference is left out of the normalised values, and a "
+               "channel whose MVC normalisation is not interpretable is marked in the "
+               "tables (mvc_check and interpretable columns).")
     return out
 
 

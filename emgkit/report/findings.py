@@ -9,6 +9,12 @@ Sentences say what the normalisation allows:
   index can be compared between tasks (its ratio hinge/squat), not with 1;
 - ``µV``: a channel compared with itself between tasks of a session; no indices.
 
+The summary opens with what limits it: the channels whose MVC normalisation is not
+interpretable or that were left out (:mod:`emgkit.analysis.mvc_check`), then every
+fallback the analysis took, one sentence each with its session. The sentences after
+that leave the channels that are not interpretable out (their numbers stay in the
+tables, marked), and the indices that use them.
+
 Each sentence is assembled from lists of phrases joined by
 :func:`emgkit.report.content.join_items`.
 """
@@ -20,6 +26,7 @@ import pandas as pd
 
 from emgkit.analysis.files import AnalysisRun
 from emgkit.analysis.indices import BALANCED_RATIO, low_back_word, ratio_band
+from emgkit.analysis.mvc_check import MIN_MVC_REST_RATIO, TASK_MAX_PCT_MVC
 from emgkit.report.content import (
     FINDING_GROUPS,
     INDEX_LABEL,
@@ -35,13 +42,16 @@ from emgkit.report.content import (
 from emgkit.report.numbers import (
     TASKS,
     comparison_level,
+    crosstalk_by_task,
     finite,
     index_values,
+    not_interpretable,
     report_unit,
     subjects,
     task_amplitudes,
     task_comparisons,
     task_counts,
+    untrusted_indices,
 )
 
 #: Words of the group sentences by unit: (more, less, neither, mixed lead) and the
@@ -73,16 +83,51 @@ def findings(run: AnalysisRun, alpha: float = 0.05) -> list[str]:
     alpha : float
         A channel differs when its Holm-corrected p is below ``alpha``.
     """
-    out = [contents_sentence(run)]
+    out = [*check_sentences(run), *fallback_sentences(run), contents_sentence(run)]
     rows = task_comparisons(run)
     if rows.empty:
         out.append(no_comparison_sentence(run))
     else:
         out.append(inference_sentence(run, rows))
-        out += group_sentences(rows, report_unit(run), _groups_of(run), alpha)
+        trusted = rows[~rows["channel"].isin(not_interpretable(run))]
+        out += group_sentences(trusted, report_unit(run), _groups_of(run), alpha)
     out += task_sentences(run, skip=TASKS if not rows.empty else ())
     out += index_sentences(run)
     return [s for s in out if s]
+
+
+def _check_phrase(c: dict) -> str:
+    return f"{channel_label(c['muscle'], c['side'], c['label'])}: {c['reason']}"
+
+
+def check_sentences(run: AnalysisRun) -> list[str]:
+    """Say, per session, which channels' normalisation is not interpretable and why.
+
+    Channels without a usable reference (left out of %MVC) come first, then those whose
+    MVC is not above rest (below ``MIN_MVC_REST_RATIO`` times rest) or whose task mean
+    exceeds ``TASK_MAX_PCT_MVC``.
+    """
+    out = []
+    for sm in run.metrics:
+        mine = [c for c in run.checks if c["session"] == sm.name and not c["interpretable"]]
+        gone = [c for c in mine if c["check"] in ("no_mvc_reference", "no_reference")]
+        odd = [c for c in mine if c not in gone]
+        if gone:
+            out.append(f"{sm.name}: left out of the normalised values (no usable reference; "
+                       f"their µV values stay in the metrics table), the rest of the session "
+                       f"analysed: {join_items([_check_phrase(c) for c in gone], '; ', '; ')}.")
+        if odd:
+            out.append(f"{sm.name}: MVC normalisation not interpretable for "
+                       f"{join_items([_check_phrase(c) for c in odd], '; ', '; ')} (a "
+                       f"reference must exceed {MIN_MVC_REST_RATIO:g} times rest and a task "
+                       f"mean stay below {TASK_MAX_PCT_MVC:g} % MVC); their numbers stay in "
+                       "the tables, marked, and are not stated as findings.")
+    return out
+
+
+def fallback_sentences(run: AnalysisRun) -> list[str]:
+    """Return one sentence per fallback the analysis took, its session named."""
+    return [f"{f['session']}: {f['sentence'].rstrip('.')}." for f in run.fallbacks]
 
 
 def contents_sentence(run: AnalysisRun) -> str:
@@ -210,7 +255,10 @@ def task_sentences(run: AnalysisRun, skip=()) -> list[str]:
                        f"{own}: it compares a muscle between repetitions and tasks, not one "
                        "muscle with another.")
             continue
-        a = a[a["mean"].notna()].sort_values("mean", ascending=False, kind="stable")
+        a = a[a["mean"].notna() & ~a["name"].isin(not_interpretable(run))]
+        if a.empty:
+            continue
+        a = a.sort_values("mean", ascending=False, kind="stable")
         top = [f"{channel_label(r.muscle, r.side, r.label)} at {fmt(r.mean)} %MVC"
                for r in a.head(TOP).itertuples(index=False)]
         low = a.iloc[-1]
@@ -221,9 +269,10 @@ def task_sentences(run: AnalysisRun, skip=()) -> list[str]:
     return out
 
 
-def _by_task(vals: pd.DataFrame, name: str) -> dict[tuple[str, str], float]:
+def _by_task(vals: pd.DataFrame, name: str, skip=()) -> dict[tuple[str, str], float]:
     v = vals[vals["index_name"] == name]
-    return {(r.task, r.side): r.mean for r in v.itertuples(index=False)}
+    return {(r.task, r.side): r.mean for r in v.itertuples(index=False)
+            if (r.side, name) not in skip}
 
 
 def index_sentences(run: AnalysisRun) -> list[str]:
@@ -239,7 +288,8 @@ def index_sentences(run: AnalysisRun) -> list[str]:
     if unit == "pct_peak":
         return _peak_index_sentences(vals)
     out = []
-    ml = _by_task(vals, "medial_lateral_hamstrings")
+    skip = untrusted_indices(run)
+    ml = _by_task(vals, "medial_lateral_hamstrings", skip)
     parts = []
     for task in dict.fromkeys(t for t, _ in ml):
         by_word: dict[str, list[str]] = {}
@@ -250,18 +300,40 @@ def index_sentences(run: AnalysisRun) -> list[str]:
                   f"{join_items(xs)})" for word, xs in by_word.items()]
     if parts:
         out.append(f"The medial hamstrings worked {join_items(parts)}.")
-    hq = _by_task(vals, "hamstrings_quadriceps")
+    out += crosstalk_sentences(ml, crosstalk_by_task(run))
+    hq = _by_task(vals, "hamstrings_quadriceps", skip)
     if hq:
         out.append("The hamstring:quadriceps ratio was " + join_items(
             f"{fmt(x, 2)} in the {task_label(t)} ({side})" for (t, side), x in hq.items())
             + " (above 1: the hamstrings worked harder than the quadriceps, each in %MVC).")
     lo, hi = BALANCED_RATIO
-    for (task, side), x in _by_task(vals, "low_back_dominance").items():
+    for (task, side), x in _by_task(vals, "low_back_dominance", skip).items():
         if task == "hinge" and finite(x):
             out.append(f"{low_back_word(x).capitalize()} hinge ({side} side): low-back "
                        f"dominance {fmt(x, 2)} (erector spinae over the mean of gluteus "
                        f"maximus and hamstrings; below {lo:g} the hips did more of the work, "
                        f"above {hi:g} the low back).")
+    return out
+
+
+def crosstalk_sentences(ml: dict, crosstalk: dict) -> list[str]:
+    """Note each medial:lateral ratio that crosstalk could explain.
+
+    A ratio ``x`` of a task and side whose hamstring pair was flagged ``crosstalk``
+    (correlation ``r`` near zero lag) with ``|x - 1| <= r``: a shared part of the signal
+    as large as ``r`` pulls two channels' amplitudes towards each other, so a difference
+    this small may be made, or hidden, by crosstalk.
+    """
+    out = []
+    for (task, side), x in sorted(ml.items()):
+        r = crosstalk.get((task, side))
+        if r is None or not finite(x) or abs(x - 1) > r:
+            continue
+        out.append(f"The medial:lateral ratio of the {task_label(task)} on the {side} side "
+                   f"({fmt(x, 2)}) lies within what crosstalk could explain: the medial and "
+                   f"lateral hamstring signals correlate at r = {fmt(r, 2)} near zero lag "
+                   "(flag crosstalk), so each electrode may carry part of the other muscle's "
+                   "signal, which pulls the ratio towards 1.")
     return out
 
 

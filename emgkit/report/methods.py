@@ -14,6 +14,7 @@ Citations are numbered into :data:`REFERENCES`.
 from __future__ import annotations
 
 from emgkit.analysis.files import AnalysisRun
+from emgkit.analysis.mvc_check import MIN_MVC_REST_RATIO, TASK_MAX_PCT_MVC
 from emgkit.model.boards import BOARDS
 from emgkit.report.content import Table, channel_label, pretty
 
@@ -255,12 +256,15 @@ def _references_text(run: AnalysisRun) -> str:
         return ""
     many = len(run.metrics) > 1
     items = [(f"{sm.name} " if many else "") + f"{channel_label(r.muscle, r.side, r.label)}: "
-             f"{r.trial}, {_window(r)}, {r.value_uv:.1f} µV"
+             + (f"{r.trial}, {_window(r)}, {r.value_uv:.1f} µV" if r.trial is not None
+                else "none (left out of the normalised values)")
              for sm in run.metrics for r in sm.references]
     return "References (muscle: trial, time window, value). " + "; ".join(items) + "."
 
 
 def _window(r) -> str:
+    if r.trial is None:
+        return "-"
     return f"{r.start_s:.2f} s" if r.end_s == r.start_s else f"{r.start_s:.2f}-{r.end_s:.2f} s"
 
 
@@ -333,12 +337,27 @@ def methods_paragraphs(run: AnalysisRun) -> list[str]:
 
 
 def mvc_reference_table(run: AnalysisRun) -> Table:
-    """Return the normalisation references: muscle, trial, time window and value in µV."""
-    rows = [[sm.name, channel_label(r.muscle, r.side, r.label), r.trial or "-", _window(r),
-             f"{r.value_uv:.1f}"] for sm in run.metrics for r in sm.references]
+    """Return the normalisation references: muscle, trial, window, value in µV and check.
+
+    The check is the channel's :mod:`emgkit.analysis.mvc_check` verdict (``ok``, or why
+    its normalisation is not interpretable or missing).
+    """
+    checks = {(c.channel, sm.name): c for sm in run.metrics for c in sm.checks}
+    rows = []
+    for sm in run.metrics:
+        for r in sm.references:
+            c = checks.get((r.channel, sm.name))
+            verdict = "" if c is None else (c.check if c.check in ("ok", "not_mvc") else
+                                            f"{c.check}: {c.reason}")
+            rows.append([sm.name, channel_label(r.muscle, r.side, r.label), r.trial or "-",
+                         _window(r), "-" if r.trial is None else f"{r.value_uv:.1f}",
+                         verdict])
     return Table("mvc-reference-table", "Normalisation reference of each channel: the trial "
-                 "and stretch of its envelope that supplied it, and its value.",
-                 ["Session", "Muscle", "Trial", "Window", "Reference (µV)"], rows)
+                 "and stretch of its envelope that supplied it, its value, and whether the "
+                 "normalisation is interpretable (the reference above "
+                 f"{MIN_MVC_REST_RATIO:g} times rest, task means below {TASK_MAX_PCT_MVC:g} "
+                 "% MVC; emgkit.analysis.mvc_check).",
+                 ["Session", "Muscle", "Trial", "Window", "Reference (µV)", "Check"], rows)
 
 
 def montage_table(run: AnalysisRun) -> Table:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from emgkit.analysis.files import AnalysisRun
+from emgkit.analysis.indices import side_indices
 from emgkit.analysis.metrics import NOT_DYNAMIC, UNITS
 
 TASKS = ("hinge", "squat")
@@ -193,6 +194,52 @@ def references(run: AnalysisRun) -> pd.DataFrame:
             for c, r in zip(sm.session.montage.channels, sm.reference_uv)]
     return pd.DataFrame(rows, columns=["session", "name", "muscle", "side", "label",
                                        "reference_uv"])
+
+
+def not_interpretable(run: AnalysisRun) -> set[str]:
+    """Return the channel names whose normalisation is not interpretable in any session.
+
+    (:mod:`emgkit.analysis.mvc_check`; their numbers stay in the tables, marked, and the
+    sentences leave them out.)
+    """
+    return {c["channel"] for c in run.checks if not c["interpretable"]}
+
+
+def untrusted_indices(run: AnalysisRun) -> set[tuple[str, str]]:
+    """Return the ``(side, index_name)`` that involve a channel not interpretable.
+
+    Found by :func:`emgkit.analysis.indices.side_indices` itself: with those channels NaN
+    and the others 1, an index that comes out NaN uses one of them.
+    """
+    out = set()
+    for sm in run.metrics:
+        bad = np.array([not c.interpretable for c in sm.checks], bool)
+        if not bad.any():
+            continue
+        probe = np.where(bad, np.nan, 1.0)[None, :]
+        out |= {k for k, v in side_indices(probe, sm.session.montage).items()
+                if not np.isfinite(v[0])}
+    return out
+
+
+def crosstalk_by_task(run: AnalysisRun) -> dict[tuple[str, str], float]:
+    """Return ``(task, side) -> r``: the highest correlation of a flagged hamstring pair.
+
+    Over the trials of each task (:attr:`~emgkit.analysis.metrics.TrialMetrics.crosstalk`,
+    pairs at or above ``QualityConfig.crosstalk_r``); the side is the medial channel's.
+    """
+    out: dict[tuple[str, str], float] = {}
+    for sm in run.metrics:
+        chans = sm.session.montage.channels
+        for tm in sm.trials:
+            xt = tm.crosstalk
+            if xt is None:
+                continue
+            for (a, _), r, hit in zip(xt.pairs, xt.r, xt.flagged):
+                key = (tm.trial.task.name, chans[a].side)
+                if hit and r > out.get(key, -1.0):
+                    out[key] = float(r)
+    return out
 
 
 def finite(x) -> bool:

@@ -3,7 +3,9 @@
 Each cell is formatted from :mod:`.numbers` (one computation); nothing is recomputed
 here. The hinge-vs-squat table's means, SDs and counts are those of the comparison
 itself (``mean_a``, ``sd_a``, ``n_a`` of the comparisons table), so its difference is
-the difference of the means it shows.
+the difference of the means it shows. A channel (or index) whose MVC normalisation is
+not interpretable (:mod:`emgkit.analysis.mvc_check`) keeps its row, marked
+:data:`NOT_INTERPRETABLE`.
 """
 
 from __future__ import annotations
@@ -22,13 +24,17 @@ from emgkit.report.content import (
 from emgkit.report.numbers import (
     comparison_level,
     index_values,
+    not_interpretable,
     references,
     report_unit,
     task_amplitudes,
     task_comparisons,
     task_order,
+    untrusted_indices,
 )
 
+#: Appended to the muscle (or index) of a row whose normalisation is not interpretable.
+NOT_INTERPRETABLE = " [not interpretable]"
 SPREAD = {"repetitions": "SD across repetitions", "trials": "SD across whole trials (no "
           "repetitions found)", "subjects": "SD across subjects' means"}
 
@@ -36,6 +42,17 @@ SPREAD = {"repetitions": "SD across repetitions", "trials": "SD across whole tri
 def mean_sd(mean, sd, nd: int = 1) -> str:
     """Return ``12.3 (4.5)``: a mean and its SD (``-`` where missing)."""
     return f"{fmt(mean, nd)} ({fmt(sd, nd)})"
+
+
+def _marked(text: str, bad: bool) -> str:
+    return text + NOT_INTERPRETABLE if bad else text
+
+
+def _bad_note(run: AnalysisRun) -> str:
+    if not run.checks or all(c["interpretable"] for c in run.checks):
+        return ""
+    return (f"Rows marked{NOT_INTERPRETABLE}: the channel's MVC normalisation is not "
+            "interpretable (see the summary); the numbers are shown, not read.")
 
 
 def _pooled_note(run: AnalysisRun) -> str:
@@ -56,11 +73,13 @@ def activation_table(run: AnalysisRun) -> Table:
     t = Table("activation-table", " ".join(filter(None, (
         f"Activation per task and muscle: mean and peak of the RMS envelope in {unit}, as "
         "mean (SD); n counts the repetitions (or whole trials, or subjects) averaged, "
-        "named in the Spread column.", _pooled_note(run)))),
+        "named in the Spread column.", _pooled_note(run), _bad_note(run)))),
         ["Task", "Muscle", "n", f"Mean {unit} (SD)", f"Peak {unit} (SD)", "Spread"]
         + (["Sessions"] if several else []))
+    bad = not_interpretable(run)
     for r in amp.itertuples(index=False):
-        t.rows.append([task_label(r.task), channel_label(r.muscle, r.side, r.label), str(r.n),
+        t.rows.append([task_label(r.task), _marked(channel_label(r.muscle, r.side, r.label),
+                                                   r.name in bad), str(r.n),
                        mean_sd(r.mean, r.mean_sd), mean_sd(r.peak, r.peak_sd),
                        SPREAD[r.basis]] + ([r.sessions] if several else []))
     return t
@@ -82,14 +101,16 @@ def summary_table(run: AnalysisRun) -> Table:
         f"Hinge vs squat per muscle: mean (SD) and peak of the RMS envelope in {unit}; "
         f"difference hinge minus squat with its 95 % confidence interval, Hedges' g, the test "
         f"and its p value after Holm's correction across muscles. Compared: {what}.",
-        _pooled_note(run)))), cols)
+        _pooled_note(run), _bad_note(run)))), cols)
+    bad = not_interpretable(run)
 
     def peak(task, name):
         return fmt(amp.loc[(task, name), "peak"]) if (task, name) in amp.index else "-"
 
     for r in rows.itertuples(index=False):
         t.rows.append([
-            channel_label(r.muscle, r.side, _label_of(r)), mean_sd(r.mean_a, r.sd_a),
+            _marked(channel_label(r.muscle, r.side, _label_of(r)), r.channel in bad),
+            mean_sd(r.mean_a, r.sd_a),
             mean_sd(r.mean_b, r.sd_b), peak("hinge", r.channel), peak("squat", r.channel),
             fmt(r.diff), f"{fmt(r.ci_low)} to {fmt(r.ci_high)}", fmt(r.hedges_g, 2),
             str(r.test), fmt_p(r.p_holm), f"{r.n_a}/{r.n_b}"])
@@ -122,8 +143,9 @@ def index_table(run: AnalysisRun) -> Table:
               + (["Difference", "95 % CI", "p (Holm)"] if has_comp else []))
     v = vals.set_index(["task", "side", "index_name"])
     keys = list(dict.fromkeys(zip(vals["side"], vals["index_name"])))
+    bad = untrusted_indices(run)
     for side, name in sorted(keys, key=_index_key):
-        row = [INDEX_LABEL.get(name, pretty(name)), side]
+        row = [_marked(INDEX_LABEL.get(name, pretty(name)), (side, name) in bad), side]
         for task in tasks:
             k = (task, side, name)
             row.append(mean_sd(v.loc[k, "mean"], v.loc[k, "sd"], 2) if k in v.index else "-")

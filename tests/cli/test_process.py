@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -148,3 +149,52 @@ def test_low_rate_warning_logged_once(tmp_path, caplog, capsys):
         assert main(["process", str(tmp_path / "s.h5"), "--out", str(tmp_path / "m.csv")]) == 0
     low = [r for r in caplog.records if "below 1000 Hz" in r.getMessage()]
     assert 1 <= len(low) <= 2  # the filter's and the spectral message, each once
+
+
+GANGLION = ("openbci_ganglion_myoware/OpenBCI-RAW-S02_S1R0.txt.gz",
+            "openbci_ganglion_myoware/OpenBCI-RAW-S02_S1REST.txt.gz")
+
+
+def test_ganglion_dead_inputs_left_out_the_rest_processed_and_reported(datasets_dir,
+                                                                      tmp_path, caplog):
+    """The real Ganglion MyoWare files: inputs 3-4 are zeros (issue 13, done-when).
+
+    Run R0 (the efforts) as MVC of the hamstrings, REST as rest, with the 4-channel
+    montage: ``process`` and ``report`` succeed, inputs 3-4 are left out of %MVC with
+    their reason, inputs 1-2 are normalised; the report opens with what was left out,
+    then the mains fallback.
+    """
+    s = tmp_path / "s.h5"
+    common = ["--montage", "ganglion4-hamstrings", "--subject", "S02", "--into", str(s)]
+    assert main(["import", str(datasets_dir / GANGLION[0]), "--task", "mvc", "--target",
+                 "hamstrings", *common]) == 0
+    assert main(["import", str(datasets_dir / GANGLION[1]), "--task", "rest", *common]) == 0
+    out = tmp_path / "m.csv"
+    assert main(["process", str(s), "--out", str(out)]) == 0
+    assert "s.h5: semitendinosus_right: left out of the normalised values: no usable MVC " \
+           "trial (flat in t001)" in caplog.text
+    m = pd.read_csv(out, keep_default_na=True)
+    dead = m[m.channel.isin([3, 4])]
+    assert (dead.mvc_check == "no_mvc_reference").all() and not dead.interpretable.any()
+    assert dead.mean_pct_mvc.isna().all() and dead.qc_flags.str.contains("flat").all()
+    live = m[m.channel.isin([1, 2])]
+    assert (live.mvc_check == "ok").all() and live.mean_pct_mvc.notna().all()
+    mvc = live[live.task == "mvc"]
+    assert (mvc.peak_pct_mvc > 100).all() and (mvc.mean_pct_mvc < 100).all()
+    prov = json.loads(out.with_name("m.provenance.json").read_text())
+    checks = prov["inputs"][0]["mvc_checks"]
+    assert [c["check"] for c in checks] == ["ok", "ok", "no_mvc_reference", "no_mvc_reference"]
+    assert prov["inputs"][0]["reference_uv"]["biceps_femoris_right"] is None
+
+    html = tmp_path / "r.html"
+    assert main(["report", str(s), "--out", str(html)]) == 0
+    text = html.read_text(encoding="utf-8")
+    items = re.findall(r"<li>(.*?)</li>", re.search(r'<ul class="findings">(.*?)</ul>',
+                                                     text, re.S).group(1), re.S)
+    assert items[0].startswith("s.h5: left out of the normalised values")
+    assert "semitendinosus (right): no usable MVC trial (flat in t001)" in items[0]
+    assert items[1].startswith("s.h5: mains: ")
+    assert items[2].startswith("Subject S02, 1 session (s.h5)")
+    table = re.search(r'<table id="mvc-reference-table">(.*?)</table>', text, re.S).group(1)
+    assert table.count("no_mvc_reference") == 2 and table.count("<td>ok</td>") == 2
+    assert text.index('id="montage-table"') < text.index('id="mvc-reference-table"')
