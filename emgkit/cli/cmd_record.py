@@ -11,6 +11,11 @@ Two forms:
 
 A live status line (elapsed, samples, gaps, per-channel quality) goes to stderr. A
 board that disconnects ends the trial with everything so far saved and exit code 2.
+
+Synchronisation (``docs/synchronisation.md``): ``--lsl-out`` publishes the EMG and the
+session's events as Lab Streaming Layer outlets; ``--board lsl --lsl-stream NAME``
+records an LSL EMG stream; ``--trigger-pin D11`` records a Cyton trigger input's rising
+edges as ``marker`` events.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ NAME = "record"
 HELP = "record a protocol session or one trial from an OpenBCI board (or the emulator)"
 
 _BOARDS = ("cyton", "cyton-daisy", "ganglion", "cyton-wifi", "cyton-daisy-wifi", "synthetic",
-           "playback")
+           "playback", "lsl")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -57,6 +62,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run the protocol on its own timings, without prompts")
     p.add_argument("--mains-hz", type=float, choices=(50.0, 60.0),
                    help="mains frequency where the recording is made")
+    sync = p.add_argument_group("synchronisation (docs/synchronisation.md)")
+    sync.add_argument("--trigger-pin", choices=("D11", "D12", "D13", "D17", "D18"),
+                      help="Cyton boards: digital-read mode, rising edges on this pin stored "
+                           "as marker events (value = the pin's number)")
+    sync.add_argument("--lsl-out", action="store_true",
+                      help="publish the EMG (µV) and the events as LSL outlets")
+    sync.add_argument("--lsl-name", default="emgkit",
+                      help="name of the LSL outlets (NAME-EMG, NAME-Markers)")
+    sync.add_argument("--lsl-wait", type=float, default=0.0, metavar="SECONDS",
+                      help="with --lsl-out: wait up to this long for a recorder (LabRecorder) "
+                           "to subscribe before recording")
+    sync.add_argument("--lsl-stream", metavar="NAME",
+                      help="for --board lsl: the name of the LSL EMG stream to record")
+    sync.add_argument("--lsl-timeout", type=float, default=10.0, metavar="SECONDS",
+                      help="for --board lsl: how long to look for the stream")
 
 
 def _check_args(args: argparse.Namespace):
@@ -126,16 +146,11 @@ def run(args: argparse.Namespace) -> int:
     """Record; exit 0 when the data were saved, 2 on bad input or a lost board."""
     from acquisition.protocol import RunnerUI, TerminalUI, run_protocol
     from acquisition.recorder import Recorder
-    from acquisition.sources import open_source
-    from acquisition.sources.brainflow_source import silence_brainflow
     from emgkit.io.writer import create_session
     from emgkit.model.session import Device
 
     montage, protocol, task = _check_args(args)
-    silence_brainflow()
-    source = open_source(args.board, montage.numbers, serial_port=args.serial_port,
-                         ip_address=args.ip_address, ip_port=args.ip_port,
-                         playback_file=args.playback_file, master_board=args.master_board)
+    source = _open_source(args, montage)
     info = source.info
     if info.fs_hz < 1000:
         sys.stderr.write(f"emgkit record: note: {info.fs_hz:g} Hz under-samples surface EMG "
@@ -153,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
                 args.mains_hz), montage)
             created = True
         rec = Recorder(source, out)
+        publisher = _publisher(args, rec, montage)
         with rec:
             status = _status_printer(len(montage.channels))
             if protocol is not None:
@@ -163,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 results = [rec.record_trial(task, args.duration, stop=stop, on_status=status)]
             n_trials = len(results)
+        if publisher is not None:
+            publisher.close()
         if sys.stderr.isatty():
             sys.stderr.write("\n")
         for r in results:
@@ -179,6 +197,39 @@ def run(args: argparse.Namespace) -> int:
         source.close()
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def _open_source(args: argparse.Namespace, montage):
+    """Return the (unopened) source the options ask for."""
+    if args.board == "lsl":
+        from acquisition.sources.lsl_source import LslSource
+
+        if not args.lsl_stream:
+            raise ConfigError("--board lsl needs --lsl-stream NAME")
+        if args.trigger_pin:
+            raise ConfigError("--trigger-pin reads a Cyton's pins, not an LSL stream")
+        return LslSource(args.lsl_stream, montage.numbers, resolve_timeout_s=args.lsl_timeout)
+    from acquisition.sources import open_source
+    from acquisition.sources.brainflow_source import silence_brainflow
+
+    silence_brainflow()
+    kw = {"trigger_pin": args.trigger_pin} if args.trigger_pin else {}
+    return open_source(args.board, montage.numbers, serial_port=args.serial_port,
+                       ip_address=args.ip_address, ip_port=args.ip_port,
+                       playback_file=args.playback_file, master_board=args.master_board, **kw)
+
+
+def _publisher(args: argparse.Namespace, rec, montage):
+    """Start the LSL outlets for ``--lsl-out`` (None without it)."""
+    if not args.lsl_out:
+        return None
+    from acquisition.lsl import LslPublisher
+
+    pub = LslPublisher(rec, montage, name=args.lsl_name, source_id=str(Path(args.out).name))
+    if args.lsl_wait > 0 and not pub.wait_for_consumers(args.lsl_wait):
+        sys.stderr.write(f"emgkit record: note: no LSL recorder subscribed within "
+                         f"{args.lsl_wait:g} s; recording anyway\n")
+    return pub
 
 
 def _has_trials(path: Path) -> bool:
