@@ -14,6 +14,7 @@ import threading
 from acquisition.emulator import BOARD_LAYOUTS, Faults, make_emulator
 from acquisition.emulator.protocol_feed import protocol_feed
 from acquisition.sources.simulated import simulator_feed
+from acquisition.triggers import TriggerPattern
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,15 +33,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--protocol",
                    help="play this protocol (a name such as short, or a TOML file) in step "
                         "with 'emgkit record --protocol ... --unattended'")
+    p.add_argument("--trigger-pin", help="drive this pin (D11, D12, D13, D17, D18), read in "
+                                         "the digital-read mode (emgkit record --trigger-pin)")
+    p.add_argument("--trigger-every", type=float, default=4.0, metavar="SECONDS",
+                   help="seconds between the trigger's rising edges (default 4)")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
+    trigger = TriggerPattern(a.trigger_pin, a.trigger_every) if a.trigger_pin else None
     faults = Faults(a.drop, a.corrupt, a.stall_at, a.stall_s, True, a.disconnect_at,
                     a.railed, a.seed)
     if a.protocol:
         feed = protocol_feed(a.protocol, a.board, a.seed)
     else:
         feed = None if a.noise else simulator_feed(a.board, seed=a.seed)
-    emu = make_emulator(a.board, feed, faults, log=False)
+    emu = make_emulator(a.board, feed, faults, log=False, trigger=trigger)
     emu.start()
     where = getattr(emu, "port", "") or getattr(emu, "ip_address", "")
     print(where, flush=True)

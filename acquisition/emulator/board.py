@@ -16,12 +16,14 @@ from acquisition.emulator.packets import (
     ACCEL_G_PER_COUNT,
     COUNTS_MAX,
     CYTON_UV_PER_COUNT,
+    FOOTER_ACCEL,
     PACKET_BYTES,
     encode_packets,
     g_to_accel_counts,
     uv_to_counts,
 )
 from acquisition.sources.simulated import Feed, noise_feed
+from acquisition.triggers import FOOTER_RAW_AUX, TriggerPattern
 
 #: Emulated boards: (EXG channels, samples per second, packets per sample, framing).
 BOARD_LAYOUTS = {
@@ -87,6 +89,9 @@ class SentLog:
     half_lost : numpy.ndarray
         int8 ``(n,)``: which packet of a Daisy sample was lost alone (0 = the first,
         inputs 9-16; 1 = the second, inputs 1-8), -1 for none.
+    digital : numpy.ndarray
+        uint8 ``(n,)`` level of the trigger pin sent with the sample (0 outside the
+        digital-read mode or without a trigger).
     """
 
     def __init__(self, parts: list[tuple[np.ndarray, ...]], n_channels: int):
@@ -100,6 +105,7 @@ class SentLog:
         self.dropped = cat(3, (0,), bool)
         self.corrupted = cat(4, (0,), bool)
         self.half_lost = cat(5, (0,), np.int8)
+        self.digital = cat(6, (0,), np.uint8)
 
     def __len__(self) -> int:
         return int(self.counter.size)
@@ -146,11 +152,15 @@ class EmulatedBoard:
     accel_every : int, optional
         Send the accelerometer with every ``accel_every``-th sample (the LIS3DH updates at
         25 Hz); ``fs / 25`` if None.
+    trigger : TriggerPattern, optional
+        A pin driven high periodically; it shows in the packets once the host selects
+        the digital-read board mode (``/3``), as on a real Cyton.
     """
 
     def __init__(self, board: str = "cyton", feed: Feed | None = None, faults: Faults | None = None,
                  *, log: bool = True, accel_every: int | None = None,
-                 accel: Callable[[int, int, float], np.ndarray] = default_accel):
+                 accel: Callable[[int, int, float], np.ndarray] = default_accel,
+                 trigger: TriggerPattern | None = None):
         if board not in BOARD_LAYOUTS:
             raise ValueError(f"cannot emulate board {board!r}; choose from {list(BOARD_LAYOUTS)}")
         self.board = board
@@ -168,6 +178,9 @@ class EmulatedBoard:
         self.n_dropped = 0
         self.n_corrupted = 0
         self.lock = threading.Lock()
+        self.trigger = trigger
+        #: Board mode the host selected (``default``, ``digital``, ...; ``/N`` commands).
+        self.mode = "default"
 
     @property
     def uv_per_count(self) -> float:
@@ -228,14 +241,17 @@ class EmulatedBoard:
             lose = (self._rng.random(n) < f.drop_half_fraction) & ~dropped & ~corrupted
             half[lose] = self._rng.integers(0, 2, int(lose.sum()))
         cnt = self.counters(idx)
+        aux, footer, digital = self._aux(idx)
+        if aux is not None:
+            acc[:] = 0
         if self.framing == "single":
-            pk = encode_packets(cnt[:, 0], counts, acc)[:, None, :]
+            pk = encode_packets(cnt[:, 0], counts, acc, aux, footer)[:, None, :]
         elif self.framing == "daisy-serial":  # even counter: inputs 9-16, odd: 1-8
-            pk = np.stack([encode_packets(cnt[:, 0], counts[:, 8:], acc),
-                           encode_packets(cnt[:, 1], counts[:, :8], acc)], axis=1)
+            pk = np.stack([encode_packets(cnt[:, 0], counts[:, 8:], acc, aux, footer),
+                           encode_packets(cnt[:, 1], counts[:, :8], acc, aux, footer)], axis=1)
         else:  # WiFi daisy: same counter twice, inputs 1-8 then 9-16
-            pk = np.stack([encode_packets(cnt[:, 0], counts[:, :8], acc),
-                           encode_packets(cnt[:, 1], counts[:, 8:], acc)], axis=1)
+            pk = np.stack([encode_packets(cnt[:, 0], counts[:, :8], acc, aux, footer),
+                           encode_packets(cnt[:, 1], counts[:, 8:], acc, aux, footer)], axis=1)
         out = []
         for i in np.nonzero(~dropped)[0]:
             p = pk[i].copy()
@@ -251,8 +267,18 @@ class EmulatedBoard:
             self.n_corrupted += int(corrupted.sum())
             if self.log_enabled:
                 self._parts.append((cnt[:, 0].astype(np.int64), counts, acc, dropped, corrupted,
-                                    half))
+                                    half, digital))
         return b"".join(out)
+
+    def _aux(self, idx: np.ndarray) -> tuple[np.ndarray | None, int, np.ndarray]:
+        """Aux bytes, footer and trigger level of samples ``idx`` in the current board mode."""
+        digital = np.zeros(idx.size, np.uint8)
+        if self.mode != "digital":
+            return None, FOOTER_ACCEL, digital
+        if self.trigger is None:
+            return np.zeros((idx.size, 6), np.uint8), FOOTER_RAW_AUX, digital
+        return (self.trigger.aux_bytes(idx, self.fs_hz), FOOTER_RAW_AUX,
+                self.trigger.levels(idx, self.fs_hz))
 
     def _corrupt(self, p: np.ndarray) -> bytes:
         """Corrupt one sample's packets in one of four ways."""

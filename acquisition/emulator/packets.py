@@ -1,7 +1,8 @@
 """The Cyton's 33-byte packet, and conversions between microvolts and ADC counts.
 
 ``0xA0 | counter | 8 x 24-bit big-endian two's complement | 6 aux bytes | footer``;
-footer ``0xC0`` means the aux bytes are three int16 big-endian accelerometer counts.
+footer ``0xC0`` means the aux bytes are three int16 big-endian accelerometer counts,
+``0xC1`` raw aux bytes (the digital-read board mode, :mod:`acquisition.triggers`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def g_to_accel_counts(g: np.ndarray) -> np.ndarray:
     return np.clip(c, -32768, 32767).astype(np.int16)
 
 
-def encode_packets(counter: np.ndarray, counts: np.ndarray, accel: np.ndarray) -> np.ndarray:
+def encode_packets(counter: np.ndarray, counts: np.ndarray, accel: np.ndarray,
+                   aux: np.ndarray | None = None, footer: int = FOOTER_ACCEL) -> np.ndarray:
     """Encode packets.
 
     Parameters
@@ -45,6 +47,10 @@ def encode_packets(counter: np.ndarray, counts: np.ndarray, accel: np.ndarray) -
         int32 ``(n, 8)`` ADC counts of the packet's 8 channels.
     accel : numpy.ndarray
         int16 ``(n, 3)`` accelerometer counts (zeros where the packet carries none).
+    aux : numpy.ndarray, optional
+        uint8 ``(n, 6)`` raw aux bytes sent instead of ``accel`` (digital read).
+    footer : int
+        The footer byte (``0xC0`` accelerometer, ``0xC1`` raw aux).
 
     Returns
     -------
@@ -57,8 +63,11 @@ def encode_packets(counter: np.ndarray, counts: np.ndarray, accel: np.ndarray) -
     out[:, 1] = np.asarray(counter, dtype=np.int64) % 256
     c = np.asarray(counts, dtype=np.int32).astype(">i4").view(np.uint8).reshape(n, 8, 4)
     out[:, 2:26] = c[:, :, 1:].reshape(n, 24)
-    out[:, 26:32] = np.asarray(accel, dtype=">i2").view(np.uint8).reshape(n, 6)
-    out[:, 32] = FOOTER_ACCEL
+    if aux is None:
+        out[:, 26:32] = np.asarray(accel, dtype=">i2").view(np.uint8).reshape(n, 6)
+    else:
+        out[:, 26:32] = np.asarray(aux, dtype=np.uint8).reshape(n, 6)
+    out[:, 32] = footer
     return out
 
 

@@ -2,7 +2,8 @@
 
 BrainFlow opens the pty's slave as if it were the USB dongle's port; this emulator
 holds the master side, answers ``v`` (soft reset, ``$$$``), ``d`` (defaults), ``x...X``
-(channel settings), ``~N`` (rate) and streams 33-byte packets between ``b`` and ``s``.
+(channel settings), ``~N`` (rate), ``/N`` (board mode: ``/3`` digital read) and
+streams 33-byte packets between ``b`` and ``s``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from acquisition.sources.simulated import Feed
 log = logging.getLogger("emgkit")
 
 _RATES = {"0": 16000, "1": 8000, "2": 4000, "3": 2000, "4": 1000, "5": 500, "6": 250}
+#: The firmware's board modes (``/N``), OpenBCI_Cyton_Library v3.1.2 ``BOARD_MODE``.
+BOARD_MODES = {"0": "default", "1": "debug", "2": "analog", "3": "digital", "4": "marker",
+               "5": "BLE"}
 
 
 def version_text(board: str, firmware: str = "v3.1.2") -> str:
@@ -44,11 +48,16 @@ class CommandParser:
         Called on ``b`` and ``s``.
     firmware : str
         Firmware version reported to ``v``.
+    on_mode : callable, optional
+        ``on_mode(name)`` when the host sets a board mode (``/3`` -> ``"digital"``).
     """
 
-    def __init__(self, board: str, on_start, on_stop, firmware: str = "v3.1.2"):
+    def __init__(self, board: str, on_start, on_stop, firmware: str = "v3.1.2",
+                 on_mode=None):
         self.board = board
         self.on_start, self.on_stop = on_start, on_stop
+        self.on_mode = on_mode
+        self.mode = "default"
         self.firmware = firmware
         self.pending = ""
         self.commands: list[str] = []
@@ -78,6 +87,13 @@ class CommandParser:
                 hz = _RATES.get(cmd[1], 250)
                 out.append(f"Success: Sample rate is {hz}Hz$$$")
                 continue
+            if c == "/":
+                if len(self.pending) < 2:
+                    break
+                cmd, self.pending = self.pending[:2], self.pending[2:]
+                self.commands.append(cmd)
+                out.append(self._board_mode(cmd[1]))
+                continue
             self.pending = self.pending[1:]
             if c in "\r\n\0":
                 continue
@@ -97,6 +113,18 @@ class CommandParser:
                 out.append("Board ADS Registers\n$$$")
         return "".join(out)
 
+    def _board_mode(self, c: str) -> str:
+        """Answer ``/c`` as the firmware's ``processIncomingBoardMode`` does."""
+        if c == "/":
+            return f"Success: {self.mode}$$$"
+        if c not in BOARD_MODES:
+            return "Failure: invalid board mode value.$$$" if not c.isdigit() else \
+                "Failure: board mode value out of bounds.$$$"
+        self.mode = BOARD_MODES[c]
+        if self.on_mode is not None:
+            self.on_mode(self.mode)
+        return f"Success: {self.mode}$$$"
+
 
 class CytonSerialEmulator:
     """A Cyton or Cyton+Daisy on a pseudo-terminal.
@@ -115,6 +143,8 @@ class CytonSerialEmulator:
     close_on_disconnect : bool
         On a disconnect fault, close the port (the dongle was pulled) instead of only
         going silent (the board lost power).
+    trigger : TriggerPattern, optional
+        A trigger pin toggled periodically, read in the digital-read mode (``/3``).
 
     Examples
     --------
@@ -124,12 +154,14 @@ class CytonSerialEmulator:
 
     def __init__(self, board: str = "cyton", feed: Feed | None = None,
                  faults: Faults | None = None, *, log: bool = True,
-                 close_on_disconnect: bool = False, firmware: str = "v3.1.2"):
+                 close_on_disconnect: bool = False, firmware: str = "v3.1.2",
+                 trigger=None):
         if board not in ("cyton", "cyton-daisy"):
             raise ValueError(f"the serial emulator runs 'cyton' or 'cyton-daisy', not {board!r}")
-        self.board = EmulatedBoard(board, feed, faults, log=log)
+        self.board = EmulatedBoard(board, feed, faults, log=log, trigger=trigger)
         self.close_on_disconnect = close_on_disconnect
-        self.parser = CommandParser(board, self._start_stream, self._stop_stream, firmware)
+        self.parser = CommandParser(board, self._start_stream, self._stop_stream, firmware,
+                                    on_mode=lambda m: setattr(self.board, "mode", m))
         self._master = self._slave = -1
         self.port = ""
         self._stop = threading.Event()

@@ -107,6 +107,9 @@ class WifiShieldEmulator:
         Keep a log of every generated sample.
     ip_address : str, optional
         Loopback address to listen on (port 80); a random free ``127.x.y.z`` if None.
+    trigger : TriggerPattern, optional
+        A trigger pin toggled periodically, read in the digital-read mode (``/3``); the
+        shield leaves only D11, D12 and D17.
 
     Examples
     --------
@@ -115,12 +118,14 @@ class WifiShieldEmulator:
     """
 
     def __init__(self, board: str = "cyton-wifi", feed: Feed | None = None,
-                 faults: Faults | None = None, *, log: bool = True, ip_address: str | None = None):
+                 faults: Faults | None = None, *, log: bool = True, ip_address: str | None = None,
+                 trigger=None):
         if board not in ("cyton-wifi", "cyton-daisy-wifi"):
             raise ValueError(f"the WiFi emulator runs 'cyton-wifi' or 'cyton-daisy-wifi', "
                              f"not {board!r}")
-        self.board = EmulatedBoard(board, feed, faults, log=log)
-        self.parser = CommandParser(board, self._start_stream, self._stop_stream)
+        self.board = EmulatedBoard(board, feed, faults, log=log, trigger=trigger)
+        self.parser = CommandParser(board, self._start_stream, self._stop_stream,
+                                    on_mode=lambda m: setattr(self.board, "mode", m))
         self.ip_address = ip_address
         self._sock: socket.socket | None = None
         self._http: _ShieldHTTPServer | None = None

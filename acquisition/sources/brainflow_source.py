@@ -17,6 +17,7 @@ import numpy as np
 
 from acquisition.sources.base import Block, Source, SourceInfo, empty_block, select_channels
 from acquisition.sources.serial_quiet import quiet_serial_board
+from acquisition.triggers import DIGITAL_MODE_COMMAND, PIN_OTHER_INDEX, EdgeDetector, check_pin
 from emgkit.errors import AcquisitionError, ConfigError
 from emgkit.model.boards import BOARDS
 
@@ -107,6 +108,11 @@ class BrainFlowSource(Source):
         :meth:`read` raises :class:`AcquisitionError` after this long without a sample.
     timeout_s : int
         BrainFlow's connection timeout (WiFi HTTP requests).
+    trigger_pin : str, optional
+        Cyton family: switch the board to digital read (``/3``) and turn rising edges
+        on this pin (``D11``, ``D12``, ``D13``, ``D17``, ``D18``) into markers valued
+        with the pin's number (:mod:`acquisition.triggers`); the accelerometer is then
+        off.
     """
 
     def __init__(
@@ -122,6 +128,7 @@ class BrainFlowSource(Source):
         emg_setup: bool = True,
         stall_timeout_s: float = 3.0,
         timeout_s: int = 0,
+        trigger_pin: str | None = None,
     ):
         bs = _bf()
         self.board = board
@@ -160,6 +167,7 @@ class BrainFlowSource(Source):
         self._row_ts = shim.get_timestamp_channel(self.data_board_id)
         self._row_marker = shim.get_marker_channel(self.data_board_id)
         fs = float(shim.get_sampling_rate(self.data_board_id))
+        self._init_trigger(trigger_pin)
         nominal = BOARDS.get(self.descr_board)
         chans = select_channels(channels, len(self._rows_exg), board)
         self._sel = [self._rows_exg[c - 1] for c in chans]
@@ -177,6 +185,24 @@ class BrainFlowSource(Source):
         self._shim = None
         self._streaming = False
         self._last_data = 0.0
+
+    def _init_trigger(self, pin: str | None) -> None:
+        """Find the BrainFlow row of the trigger pin (``get_other_channels``)."""
+        self.trigger_pin = None
+        self._row_trigger = None
+        self._trigger_value = 0.0
+        self._edges = EdgeDetector()
+        if pin is None:
+            return
+        if self.descr_board not in CYTON_FAMILY:
+            raise ConfigError(f"board {self.board!r} has no digital-read mode for a trigger "
+                              "pin (Cyton boards only)")
+        self.trigger_pin = check_pin(pin, self.descr_board)
+        other = list(_bf().BoardShim.get_other_channels(self.data_board_id))
+        self._row_trigger = other[PIN_OTHER_INDEX[self.trigger_pin]]
+        self._trigger_value = float(self.trigger_pin[1:])
+        if self._rows_accel:  # the accelerometer is off in digital read
+            self._rows_accel = []
 
     # -- errors ---------------------------------------------------------------------------
     def _error(self, what: str, e: Exception) -> AcquisitionError:
@@ -247,6 +273,20 @@ class BrainFlowSource(Source):
                     f"board {self.board} on {self.address} refused the EMG channel settings: "
                     f"{reply[0].strip()}"
                 )
+        if self._row_trigger is not None and self.board != "playback":
+            self._digital_mode(shim)
+
+    def _digital_mode(self, shim) -> None:
+        """Switch the board to digital read (``/3``) for the trigger pin."""
+        reply: list = []
+        err = self._call(f"selecting the digital-read mode ({DIGITAL_MODE_COMMAND!r})",
+                         lambda: reply.append(shim.config_board(DIGITAL_MODE_COMMAND)))
+        if err is None and isinstance(reply[0], str) and "digital" not in reply[0]:
+            err = AcquisitionError(f"board {self.board} on {self.address} did not enter the "
+                                   f"digital-read mode: {reply[0].strip()!r}")
+        if err is not None:
+            self.close()
+            raise err
 
     def _call(self, what: str, fn) -> AcquisitionError | None:
         """Call ``fn()``; return its failure as an :class:`AcquisitionError` (not raised)."""
@@ -296,12 +336,17 @@ class BrainFlowSource(Source):
 
     def _to_block(self, data: np.ndarray) -> Block:
         accel = data[self._rows_accel].T.astype(np.float32) if self._rows_accel else None
+        marker = data[self._row_marker].astype(np.float64)
+        if self._row_trigger is not None:
+            edges = self._edges.rising(data[self._row_trigger])
+            edges = edges[marker[edges] == 0]  # an inserted marker on the same sample wins
+            marker[edges] = self._trigger_value
         return Block(
             emg_uv=np.ascontiguousarray(data[self._sel].T, dtype=np.float32),
             package_num=data[self._row_pkg].astype(np.int64),
             timestamps_s=data[self._row_ts].astype(np.float64),
             accel_g=accel,
-            marker=data[self._row_marker].astype(np.float64),
+            marker=marker,
         )
 
     def insert_marker(self, value: float) -> None:
