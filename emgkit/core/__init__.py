@@ -47,19 +47,29 @@ from emgkit.core.pipeline import (
     resolve_mains_hz,
     trial_chains,
 )
-from emgkit.core.quality import QualityReport, assess_quality
+from emgkit.core.quality import (
+    CrosstalkReport,
+    QualityMonitor,
+    QualityReport,
+    assess_crosstalk,
+    assess_quality,
+    hamstring_pairs,
+)
 from emgkit.core.spectral import spectral_frequencies
 
 __all__ = [
+    "CrosstalkReport",
     "LowSampleRateWarning",
     "MainsChoice",
     "ProcessingChain",
+    "QualityMonitor",
     "QualityReport",
     "StreamOutput",
     "StreamingEnvelope",
     "StreamingFilter",
     "StreamingProcessor",
     "anchored_minmax",
+    "assess_crosstalk",
     "assess_quality",
     "band_edges",
     "complete_columns",
@@ -78,6 +88,7 @@ __all__ = [
     "filter_causal",
     "filter_emg",
     "filter_offline",
+    "hamstring_pairs",
     "linear_envelope",
     "mains_evidence",
     "minmax_decimate",

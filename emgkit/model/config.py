@@ -424,7 +424,10 @@ class QualityConfig(_Config):
                            ("spike_window_s", "s"), ("live_window_s", "s"),
                            ("live_interval_s", "s")):
             check_positive(name, getattr(self, name), unit)
-        float(self.min_snr_db)
+        if isinstance(self.min_snr_db, bool) or not isinstance(self.min_snr_db, int | float) \
+                or not math.isfinite(self.min_snr_db):
+            raise ConfigError(f"min_snr_db must be a finite number of dB, but got "
+                              f"{self.min_snr_db!r}")
 
 
 SEGMENTATION_METHODS = ("auto", "markers", "accel", "envelope", "none")

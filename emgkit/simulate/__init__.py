@@ -13,7 +13,18 @@ Only numpy, scipy and :mod:`emgkit.model` are used.
 
 from emgkit.simulate.activation import TrialPlan, TrialSpec, plan_trial
 from emgkit.simulate.artefacts import Artefacts, ChannelModel, draw_channels
-from emgkit.simulate.faults import Clipping, LeadOff, PacketLoss, RailedChannel
+from emgkit.simulate.faults import (
+    BaselineWander,
+    Clipping,
+    CorruptSamples,
+    Crosstalk,
+    EcgPickup,
+    LeadOff,
+    MainsPickup,
+    MotionArtefact,
+    PacketLoss,
+    RailedChannel,
+)
 from emgkit.simulate.levels import VARIANTS, Shape, Variant
 from emgkit.simulate.montages import default_montage
 from emgkit.simulate.session import (
@@ -30,13 +41,19 @@ from emgkit.simulate.truth import GapTruth, RepTruth, SessionTruth, TrialTruth
 __all__ = [
     "VARIANTS",
     "Artefacts",
+    "BaselineWander",
     "Block",
     "ChannelModel",
     "Clipping",
+    "CorruptSamples",
+    "Crosstalk",
+    "EcgPickup",
     "EmgSpectrum",
     "GapTruth",
     "LabProtocol",
     "LeadOff",
+    "MainsPickup",
+    "MotionArtefact",
     "PacketLoss",
     "RailedChannel",
     "RepTruth",

@@ -34,8 +34,13 @@ from emgkit.viewer.rolling import RollingTraces, ViewRangeItem
 #: Curve colour per side (RGB); tests look for these pixels.
 SIDE_COLORS = {"left": (31, 119, 180), "right": (214, 39, 40)}
 #: Label colour per quality word.
-QUALITY_COLORS = {"ok": "#207020", "railed": "#c00000", "flat": "#c06000",
-                  "lead-off": "#c06000", "noisy": "#a08000", "": "#202020"}
+QUALITY_COLORS = {"ok": "#207020", "": "#202020",
+                  # the signal is not usable: red
+                  "railed": "#c00000", "flat": "#c00000", "lead_off": "#c00000",
+                  # usable with care: amber
+                  "clipping": "#c06000", "mains": "#a08000", "spikes": "#a08000",
+                  "motion": "#a08000", "ecg": "#a08000", "crosstalk": "#a08000",
+                  "noisy_baseline": "#a08000", "low_snr": "#a08000"}
 #: Shading of repetitions (RGBA) and of the selected one.
 REP_BRUSH, REP_SELECTED_BRUSH = (255, 200, 0, 50), (255, 140, 0, 110)
 #: Edge of each repetition's shading (back-to-back repetitions stay apart).
