@@ -169,6 +169,9 @@ def run(args: argparse.Namespace) -> int:
             created = True
         rec = Recorder(source, out)
         publisher = _publisher(args, rec, montage)
+        if args.board == "lsl":
+            threading.Thread(target=_offset_notes, args=(rec, source, stop), daemon=True,
+                             name="lsl-offsets").start()
         with rec:
             status = _status_printer(len(montage.channels))
             if protocol is not None:
@@ -217,6 +220,25 @@ def _open_source(args: argparse.Namespace, montage):
     return open_source(args.board, montage.numbers, serial_port=args.serial_port,
                        ip_address=args.ip_address, ip_port=args.ip_port,
                        playback_file=args.playback_file, master_board=args.master_board, **kw)
+
+
+def _offset_notes(rec, source, stop: threading.Event) -> None:
+    """Store the LSL source's clock offsets as ``note`` events of the trial being recorded.
+
+    Each trial gets the latest offset when it starts and every new measurement after.
+    """
+    trial, done = None, 0
+    while not stop.wait(0.25):
+        tid = rec.status().trial_id
+        if tid is None:
+            trial = None
+            continue
+        offsets = source.clock_offsets
+        if tid != trial and offsets:
+            trial, done = tid, len(offsets) - 1
+        for _, offset in offsets[done:]:
+            rec.add_event("note", "lsl_clock_offset_s", offset)
+        done = len(offsets)
 
 
 def _publisher(args: argparse.Namespace, rec, montage):

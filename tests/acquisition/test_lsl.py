@@ -82,3 +82,52 @@ def test_record_lsl_out_is_received_sample_for_sample(tmp_path):
             hits = [mk_t[j] for j, m in enumerate(mk) if m == text]
             assert any(abs(h - emg_t[i0 + s]) < 1e-6 for h in hits), text
     assert any(m.startswith("rep_start") for m in mk)
+
+
+def _outlet(name: str, fs: float, n_ch: int):
+    info = pylsl.StreamInfo(name, "EMG", n_ch, fs, pylsl.cf_float32, name)
+    chans = info.desc().append_child("channels")
+    for _ in range(n_ch):
+        chans.append_child("channel").append_child_value("unit", "microvolts")
+    return pylsl.StreamOutlet(info)
+
+
+def test_lsl_source_records_a_test_outlet_exactly(tmp_path):
+    import threading
+
+    from emgkit.cli.main import main
+
+    name = f"emgkit-src-{uuid.uuid4().hex[:8]}"
+    fs, n_ch = 500.0, 8
+    outlet = _outlet(name, fs, n_ch)
+    stop = threading.Event()
+
+    def push():
+        i = 0
+        while not stop.is_set():
+            rows = (i + np.arange(10))[:, None] + 1000.0 * np.arange(n_ch)[None, :]
+            outlet.push_chunk(rows.astype(np.float32))
+            i += 10
+            time.sleep(10 / fs)
+
+    th = threading.Thread(target=push, daemon=True)
+    th.start()
+    out = tmp_path / "lsl.h5"
+    try:
+        rc = main(["record", "--board", "lsl", "--lsl-stream", name, "--montage",
+                   "cyton8-posterior-chain", "--task", "rest", "--duration", "2",
+                   "--subject", "S01", "--out", str(out)])
+    finally:
+        stop.set()
+        th.join(5)
+    assert rc == 0
+    with SessionFile(out) as sf:
+        assert sf.device.board == "lsl" and sf.device.fs_hz == fs
+        t = sf.read_trial("t001")
+    assert t.n_samples == 1000
+    first = t.emg_uv[0, 0]
+    expect = (first + np.arange(1000))[:, None] + 1000.0 * np.arange(n_ch)[None, :]
+    np.testing.assert_array_equal(t.emg_uv, expect.astype(np.float32))
+    notes = t.events.of_kind("note")
+    assert "lsl_clock_offset_s" in set(notes.label)
+    assert np.all(np.abs(notes.value) < 1.0)  # the same machine: a tiny offset
