@@ -339,13 +339,19 @@ def _uv_factors(info: StreamInfo, unit: str | None, path) -> np.ndarray:
                           "give the unit (e.g. --unit uV)", path)
     factors = []
     for label, u in zip(info.labels or ("",) * info.n_channels, units):
-        f = UV_PER_UNIT.get(u.strip(), _UNIT_WORDS.get(u.strip().lower()))
+        f = uv_per_unit(u)
         if f is None:
             raise FormatError(f"stream {info.name!r}, channel {label!r}: expected a unit of "
                               f"microvolts, millivolts or volts, found {u[:40]!r}; give the "
                               "unit (e.g. --unit uV)", path)
         factors.append(f)
     return np.asarray(factors)
+
+
+def uv_per_unit(unit: str) -> float | None:
+    """Microvolts per ``unit`` (``uV``, ``µV``, ``mV``, ``V``, ``millivolts``...), or None."""
+    u = unit.strip()
+    return UV_PER_UNIT.get(u, _UNIT_WORDS.get(u.lower()))
 
 
 def _load(data: bytes, ids: list[int], path) -> list[dict]:
