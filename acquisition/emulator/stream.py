@@ -66,9 +66,15 @@ class Streamer:
         self._stall_until = time.monotonic() + seconds
 
     def disconnect(self) -> None:
-        """Go silent for good."""
+        """Go silent for good, after the packets already produced have been written.
+
+        The thread is joined before the caller closes the link: a batch produced (and
+        logged) but not yet written when the link closed would otherwise count as sent.
+        """
         self.disconnected = True
         self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
 
     def _send(self, data: bytes) -> None:
         """Write ``data``; a host that has gone loses it, and the board streams on.
