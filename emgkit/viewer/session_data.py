@@ -24,8 +24,9 @@ import numpy as np
 
 from emgkit.analysis import SessionMetrics, TrialMetrics, side_indices
 from emgkit.analysis.files import analyse_file as analyse_session_file
+from emgkit.analysis.mvc_check import percent_of_reference
 from emgkit.analysis.quality import session_quality
-from emgkit.core import minmax_decimate, normalise, process_trial_emg
+from emgkit.core import minmax_decimate, process_trial_emg
 from emgkit.errors import AnalysisError
 from emgkit.io.reader import SessionFile, TrialInfo
 from emgkit.model.config import ProcessingConfig
@@ -222,7 +223,7 @@ class ReviewData:
                 continue
             widest = np.max(spans, axis=0)
             if view == "envelope" and an.metrics.reference_uv is not None:
-                widest = normalise(widest[None, :], an.metrics.reference_uv)[0]
+                widest = percent_of_reference(widest[None, :], an.metrics.reference_uv)[0]
             out[view] = nice_span(float(np.nanmax(widest)))
         return out
 
@@ -278,7 +279,7 @@ class ReviewData:
         if ref is None:
             return tv.envelope
         if tv.normalised is None:
-            tv.normalised = normalise(tv.envelope, ref, self.montage.names)
+            tv.normalised = percent_of_reference(tv.envelope, ref, self.montage.names)
         return tv.normalised
 
     def repetitions(self, trial_id: str, events) -> list[tuple[int, int]]:
