@@ -36,8 +36,11 @@ from emgkit.model.tomlfile import read_toml
 
 #: Suffixes of the metrics table (and of the tables beside it).
 TABLE_SUFFIXES = (".csv", ".parquet")
-#: Tables written beside the metrics table, by name part.
-EXTRA_TABLES = ("comparisons", "indices", "curves")
+#: Tables written beside the metrics table, by name part (the group statistics last,
+#: :mod:`emgkit.analysis.groupstats`).
+EXTRA_TABLES = ("comparisons", "indices", "curves", "mixed", "spm", "reliability", "context")
+#: The slow group table, written only when asked for (``--sensitivity``).
+SENSITIVITY_TABLE = "sensitivity"
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,12 @@ class AnalysisRun:
         The normalisation check of every channel of every session
         (:meth:`emgkit.analysis.mvc_check.ChannelCheck.to_dict` with ``session``); those
         not interpretable are also in :attr:`warnings`.
+    statistics : tuple of str
+        What the group statistics did (:attr:`GroupStats.sentences
+        <emgkit.analysis.groupstats.GroupStats>`), also at the end of :attr:`warnings`;
+        empty when they were not computed.
+    alpha : float
+        Level of the group statistics.
     """
 
     metrics: tuple[SessionMetrics, ...]
@@ -77,6 +86,8 @@ class AnalysisRun:
     config: ProcessingConfig
     fallbacks: tuple[dict, ...] = ()
     checks: tuple[dict, ...] = ()
+    statistics: tuple[str, ...] = ()
+    alpha: float = 0.05
 
 
 def load_config(path: str | PathLike | None) -> ProcessingConfig:
@@ -172,7 +183,9 @@ def analysis_tables(metrics: Sequence[SessionMetrics]) -> dict:
     }
 
 
-def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> AnalysisRun:
+def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig,
+                  statistics: bool = False, sensitivity: bool = False,
+                  alpha: float = 0.05) -> AnalysisRun:
     """Analyse session files together: metrics, tables and provenance inputs.
 
     Parameters
@@ -181,6 +194,13 @@ def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> 
         Session files (one per subject and session).
     config : ProcessingConfig
         Processing parameters.
+    statistics : bool
+        Also compute the group statistics (``mixed``, ``spm``, ``reliability``,
+        ``context`` tables; :func:`~emgkit.analysis.groupstats.group_statistics`).
+    sensitivity : bool
+        With ``statistics``, also the ``sensitivity`` table (six analyses of every session).
+    alpha : float
+        Level of the group statistics.
 
     Returns
     -------
@@ -199,11 +219,26 @@ def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig) -> 
                       for sm, p in zip(metrics, paths) for f in sm.fallbacks)
     checks = tuple({"session": sm.name or str(p), **c.to_dict()}
                    for sm, p in zip(metrics, paths) for c in sm.checks)
+    tables, said = analysis_tables(metrics), ()
+    if statistics:
+        tables, said = _with_statistics(tables, metrics, alpha, sensitivity)
     messages = tuple(dict.fromkeys([
         *(str(w.message) for w in caught), *map(check_sentence, checks),
-        *(f"{f['session']}: {f['sentence']}" for f in fallbacks)]))
-    return AnalysisRun(tuple(metrics), tuple(inputs), analysis_tables(metrics),
-                       tuple(m for m in messages if m), config, fallbacks, checks)
+        *(f"{f['session']}: {f['sentence']}" for f in fallbacks), *said]))
+    return AnalysisRun(tuple(metrics), tuple(inputs), tables,
+                       tuple(m for m in messages if m), config, fallbacks, checks,
+                       said, alpha)
+
+
+def _with_statistics(tables: dict, metrics: Sequence[SessionMetrics], alpha: float,
+                     sensitivity: bool) -> tuple[dict, tuple[str, ...]]:
+    """Return ``tables`` with the group tables added, and what the statistics said."""
+    from emgkit.analysis.groupstats import group_statistics
+
+    run = AnalysisRun(tuple(metrics), (), tables, (), ProcessingConfig())
+    gs = group_statistics(run, alpha=alpha, sensitivity=sensitivity)
+    names = [*EXTRA_TABLES[3:], *([SENSITIVITY_TABLE] if sensitivity else [])]
+    return {**tables, **{k: gs.tables[k] for k in names}}, tuple(gs.sentences)
 
 
 def check_sentence(check: dict) -> str:
@@ -252,8 +287,18 @@ def provenance(run: AnalysisRun, command: str, config_file: str | PathLike | Non
         "inputs": list(run.inputs),
         "outputs": dict(outputs or {}),
         "environment": {"python": platform.python_version(), "numpy": np.__version__,
-                        "scipy": scipy.__version__, "pandas": pd.__version__},
+                        "scipy": scipy.__version__, "pandas": pd.__version__,
+                        "statsmodels": _statsmodels_version()},
     }
+
+
+def _statsmodels_version() -> str | None:
+    """Return the version of statsmodels (the mixed model's), None if not installed."""
+    try:
+        import statsmodels
+    except ImportError:  # pragma: no cover - depends on the installation
+        return None
+    return statsmodels.__version__
 
 
 def write_table(df, path: str | PathLike, suffix: str | None = None) -> None:
@@ -269,11 +314,13 @@ def write_table(df, path: str | PathLike, suffix: str | None = None) -> None:
         neutralise_frame(df).to_csv(path, index=False)
 
 
-def output_paths(metrics_path: str | PathLike) -> dict[str, Path]:
+def output_paths(metrics_path: str | PathLike, sensitivity: bool = False) -> dict[str, Path]:
     """Return the output files of a metrics table: ``metrics``, the extra tables, ``provenance``.
 
     ``METRICS.csv`` has ``METRICS.comparisons.csv``, ``METRICS.indices.csv``,
-    ``METRICS.curves.csv`` and ``METRICS.provenance.json`` beside it.
+    ``METRICS.curves.csv``, the group tables (``METRICS.mixed.csv``, ``.spm``,
+    ``.reliability``, ``.context``; ``.sensitivity`` with ``sensitivity``) and
+    ``METRICS.provenance.json`` beside it. :func:`write_outputs` writes those the run has.
 
     Raises
     ------
@@ -284,7 +331,7 @@ def output_paths(metrics_path: str | PathLike) -> dict[str, Path]:
     if p.suffix.lower() not in TABLE_SUFFIXES:
         raise ConfigError(f"--out must end in {' or '.join(TABLE_SUFFIXES)}, got {p.name!r}")
     paths = {"metrics": p}
-    for name in EXTRA_TABLES:
+    for name in (*EXTRA_TABLES, *([SENSITIVITY_TABLE] if sensitivity else [])):
         paths[name] = p.with_name(f"{p.stem}.{name}{p.suffix}")
     paths["provenance"] = p.with_name(f"{p.stem}.provenance.json")
     return paths
@@ -299,7 +346,8 @@ def write_outputs(run: AnalysisRun, paths: dict, command: str,
     run : AnalysisRun
         What was analysed.
     paths : dict of str to Path
-        From :func:`output_paths`.
+        From :func:`output_paths`; tables the run does not have (the group tables of a
+        run without statistics) are not written.
     command : str
         Recorded in the provenance (``emgkit process``).
     config_file : path-like, optional
@@ -310,11 +358,17 @@ def write_outputs(run: AnalysisRun, paths: dict, command: str,
 
     from emgkit.io.atomic import atomic_path
 
+    paths = written_paths(run, paths)
     record = provenance(run, command, config_file,
                         {k: p.name for k, p in paths.items() if k != "provenance"})
     with contextlib.ExitStack() as stack:
         tmps = {k: stack.enter_context(atomic_path(p)) for k, p in paths.items()}
-        for k, df in run.tables.items():
-            write_table(df, tmps[k], paths[k].suffix)
+        for k in paths.keys() - {"provenance"}:
+            write_table(run.tables[k], tmps[k], paths[k].suffix)
         tmps["provenance"].write_text(json.dumps(record, indent=2, allow_nan=False),
                                       encoding="utf-8")
+
+
+def written_paths(run: AnalysisRun, paths: dict) -> dict:
+    """Return the outputs of ``paths`` that :func:`write_outputs` writes for ``run``."""
+    return {k: p for k, p in paths.items() if k == "provenance" or k in run.tables}

@@ -4,7 +4,9 @@
 processes the sessions exactly as ``emgkit process`` does and writes a self-contained
 HTML page (figures embedded, no network) and, with ``--pdf``, a PDF with the same
 content. Several sessions of different subjects give a group report (subject means
-compared across subjects). Outputs are written atomically; the sessions are only read.
+compared across subjects). A "Group statistics" section gives the mixed models, the SPM
+clusters, reliability and published values (``docs/statistics.md``); ``--sensitivity`` adds
+the sensitivity analysis. Outputs are written atomically; the sessions are only read.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from emgkit.cli.cmd_process import add_sensitivity_argument
 from emgkit.errors import ConfigError
 
 NAME = "report"
@@ -29,9 +32,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pdf", metavar="report.pdf", help="also write the report as a PDF")
     p.add_argument("--config", metavar="C.toml",
                    help="processing configuration, as for 'emgkit process'")
+    add_sensitivity_argument(p)
 
 
-def make_report(sessions, html_path, pdf_path=None, config=None) -> list[Path]:
+def make_report(sessions, html_path, pdf_path=None, config=None,
+                sensitivity: bool = False) -> list[Path]:
     """Analyse ``sessions`` and write the report; return the paths written.
 
     Parameters
@@ -42,11 +47,14 @@ def make_report(sessions, html_path, pdf_path=None, config=None) -> list[Path]:
         Outputs (either may be None).
     config : ProcessingConfig, optional
         Defaults if None.
+    sensitivity : bool
+        Also the sensitivity analysis (six analyses of each session).
     """
     from emgkit.analysis.files import analyse_files, load_config
     from emgkit.report import build_report, write_report
 
-    run = analyse_files([Path(s) for s in sessions], config or load_config(None))
+    run = analyse_files([Path(s) for s in sessions], config or load_config(None),
+                        statistics=True, sensitivity=sensitivity)
     for msg in run.warnings:  # each distinct one once, as a sentence
         log.warning("%s", msg)
     return write_report(build_report(run), html_path, pdf_path)
@@ -64,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         import matplotlib  # noqa: F401
     except ImportError:  # pragma: no cover - the report extra is missing
         raise ConfigError("the report needs matplotlib: pip install 'emgkit[report]'") from None
-    for p in make_report(args.sessions, args.out, args.pdf, load_config(args.config)):
+    for p in make_report(args.sessions, args.out, args.pdf, load_config(args.config),
+                         args.sensitivity):
         print(f"wrote {p}")
     return 0

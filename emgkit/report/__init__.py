@@ -5,9 +5,10 @@
 
 The summary comes first (what the sessions hold; hinge vs squat per muscle and the
 indices, or the activation of each task when there is no comparison; in words and in
-tables), then the figures, the quality flags and what was excluded, and a methods section
-generated from the recorded parameters with citations. Needs matplotlib (the ``report``
-extra).
+tables), then the group statistics (mixed models, SPM clusters, reliability, published
+values; :mod:`.groupstats`), then the figures, the quality flags and what was excluded,
+and a methods section generated from the recorded parameters with citations. Needs
+matplotlib (the ``report`` extra).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from emgkit.report.content import (
     trials_table,
 )
 from emgkit.report.findings import findings
+from emgkit.report.groupstats import GroupSection, group_section
 from emgkit.report.numbers import subjects, task_amplitudes, task_comparisons, task_order
 from emgkit.report.results import activation_table, index_table, summary_table
 
@@ -68,6 +70,9 @@ class Report:
     reference : Table or None
         The normalisation reference of every channel, where it was read and its check
         (:func:`emgkit.report.methods.mvc_reference_table`), shown beside the montage.
+    group : GroupSection or None
+        The "Group statistics" section (:func:`emgkit.report.groupstats.group_section`),
+        after the summary; None when the run has no group statistics.
     """
 
     title: str
@@ -87,6 +92,7 @@ class Report:
     footer: str = ""
     activation: Table | None = None
     reference: Table | None = None
+    group: GroupSection | None = None
 
 
 def report_title(run: AnalysisRun) -> str:
@@ -121,13 +127,15 @@ def build_report(run: AnalysisRun) -> Report:
             f"Made {now} by emgkit {__version__}"]
     return Report(
         title=report_title(run), meta=meta, findings=findings(run), summary=summary_table(run),
-        indices=index_table(run), figures=report_figures(run), warnings=list(run.warnings),
+        indices=index_table(run), figures=report_figures(run),
+        warnings=[w for w in run.warnings if w not in run.statistics],
         quality=quality_table(run), trials=trials_table(run), excluded=exclusions(run),
         methods=methods_paragraphs(run), montage=montage_table(run),
         inputs=inputs_table(run), references=references(),
         footer=f"emgkit {__version__}; every processing parameter is recorded in the "
                "provenance JSON of 'emgkit process' and in docs/methods.md.",
-        activation=activation_table(run), reference=mvc_reference_table(run))
+        activation=activation_table(run), reference=mvc_reference_table(run),
+        group=group_section(run))
 
 
 def write_report(report: Report, html_path: str | PathLike | None = None,

@@ -126,8 +126,33 @@ def _curves(run: AnalysisRun):
     return out
 
 
+def spm_clusters(run: AnalysisRun) -> dict[str, list[tuple[float, float, str]]]:
+    """Return the significant SPM clusters by channel name: ``(start_pct, end_pct, task)``.
+
+    ``task`` is the higher one (``hinge > squat``: hinge). Clusters with ``p`` below the
+    run's alpha only; none when the run has no ``spm`` table.
+    """
+    spm = run.tables.get("spm")
+    if spm is None or spm.empty:
+        return {}
+    alpha = getattr(run, "alpha", 0.05)
+    sig = spm[(spm["cluster"] > 0) & (spm["p"].astype(float) < alpha)]
+    out: dict[str, list] = {}
+    for r in sig.itertuples(index=False):
+        a, op, b = [*str(r.direction).split(" ", 2), "", ""][:3]
+        if op not in (">", "<"):
+            continue
+        name = channel_name(r.muscle, r.side, "" if r.label != r.label else str(r.label))
+        out.setdefault(name, []).append((float(r.start_pct), float(r.end_pct),
+                                         a if op == ">" else b))
+    return out
+
+
 def ensembles(run: AnalysisRun) -> Figure | None:
-    """Plot ensemble curves over the normalised repetition, the tasks overlaid."""
+    """Plot ensemble curves over the normalised repetition, the tasks overlaid.
+
+    The SPM clusters (:func:`spm_clusters`) are shaded in the colour of the higher task.
+    """
     curves = _curves(run)
     if not curves:
         return None
@@ -136,7 +161,10 @@ def ensembles(run: AnalysisRun) -> Figure | None:
     colour = _colour(tasks)
     fig, axes = _grid(len(chans))
     unit = UNIT_LABEL[report_unit(run)]
+    clusters = spm_clusters(run)
     for ax, (name, muscle, side, label) in zip(axes, chans):
+        for start, end, higher in clusters.get(name, ()):
+            ax.axvspan(start, end, color=colour(higher), alpha=0.12, lw=0, zorder=0)
         for task in tasks:
             if (task, name) not in curves:
                 continue
@@ -261,7 +289,9 @@ def report_figures(run: AnalysisRun) -> list[ReportFigure]:
          "Mean of the normalised envelope per repetition, averaged: the means of the table "
          "per task; error bars show its SD."),
         ("fig-ensembles", "Ensemble curves per task", ensembles,
-         "Envelope over the time-normalised repetition (0-100 %), mean ± SD."),
+         "Envelope over the time-normalised repetition (0-100 %), mean ± SD; shaded "
+         "spans: SPM clusters where the tasks differ (p < alpha, family-wise), in the "
+         "colour of the higher task."),
         ("fig-medial-lateral", "Medial vs lateral hamstrings", medial_lateral,
          "Semitendinosus/semimembranosus (medial) against biceps femoris (lateral)."),
         ("fig-trends", "Per-repetition trends", trends,

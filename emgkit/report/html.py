@@ -79,12 +79,19 @@ def render_html(report) -> str:
     p = []
     p.append(f"<h1>{esc(report.title)}</h1>")
     p.append("<p class=\"meta\">" + "<br>".join(esc(x) for x in report.meta) + "</p>")
-    p.append("<nav><a href=\"#summary\">Summary</a><a href=\"#figures\">Figures</a>"
+    group = ("<a href=\"#group-statistics\">Group statistics</a>"
+             if report.group is not None else "")
+    p.append(f"<nav><a href=\"#summary\">Summary</a>{group}<a href=\"#figures\">Figures</a>"
              "<a href=\"#quality\">Quality</a><a href=\"#methods\">Methods</a></nav>")
     p.append("<section id=\"summary\"><h2>Summary</h2>")
     p.append("<ul class=\"findings\">" + "".join(f"<li>{esc(s)}</li>" for s in report.findings)
              + "</ul>")
     p += [table_html(t) for t in summary_tables(report)]
+    if report.group is not None:
+        p.append("</section><section id=\"group-statistics\"><h2>Group statistics</h2>")
+        p.append("<ul class=\"findings\">" + "".join(
+            f"<li>{esc(s)}</li>" for s in report.group.sentences) + "</ul>")
+        p += [table_html(t) for t in report.group.tables]
     p.append("</section><section id=\"figures\"><h2>Figures</h2>")
     for f in report.figures:
         data = base64.b64encode(f.png()).decode("ascii")

@@ -143,6 +143,12 @@ def write_pdf(report, path: str | PathLike) -> list[float]:
             f.lines("- " + s, 9)
         for t in summary_tables(report):
             f.table(t)
+        if report.group is not None:
+            f.heading("Group statistics")
+            for s in report.group.sentences:
+                f.lines("- " + s, 9)
+            for t in report.group.tables:
+                f.table(t, 6.0)
         f.heading("Figures")
         for i, fig in enumerate(report.figures, 1):
             f.figure(f"Figure {i}. {fig.title}", fig.png(), fig.caption)

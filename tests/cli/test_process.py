@@ -41,7 +41,7 @@ def _err_line(capsys):
 def sessions(tmp_path_factory):
     d = tmp_path_factory.mktemp("sessions")
     out = {}
-    for name, subject, seed in (("a", "S01", 1), ("b", "S02", 2)):
+    for name, subject, seed in (("a", "S01", 1), ("b", "S02", 2), ("c", "S03", 3)):
         s, _ = simulate_session(default_montage("cyton"), 1000.0, seed=seed, protocol=SHORT,
                                 subject=subject)
         out[name] = d / f"{name}.h5"
@@ -87,6 +87,46 @@ def test_process_writes_tables_and_provenance(sessions, tmp_path, capsys):
                if t["task"] == "hinge" for r in t["repetitions"])
     assert {k: _digest(p) for k, p in sessions.items()} == before  # sessions untouched
     assert not list((tmp_path / "res").glob("*.part"))
+
+
+GROUP = ("mixed", "spm", "reliability", "context")
+
+
+def test_process_writes_the_group_statistics(sessions, tmp_path, capsys, caplog):
+    """Three subjects: the four group tables beside metrics.csv, said once (issue 17)."""
+    out = tmp_path / "metrics.csv"
+    with caplog.at_level("WARNING", logger="emgkit"):
+        assert main(["process", *(str(sessions[k]) for k in "abc"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for name in GROUP:
+        assert f"metrics.{name}.csv" in printed
+    assert "sensitivity" not in printed and not out.with_name("metrics.sensitivity.csv").exists()
+    mixed = pd.read_csv(out.with_name("metrics.mixed.csv"))
+    assert (mixed.n_subjects == 3).all() and mixed.method.str.startswith("subject means").all()
+    assert {"semitendinosus", "vastus_lateralis"} <= set(mixed.muscle)
+    spm = pd.read_csv(out.with_name("metrics.spm.csv"))
+    assert set(spm.design) == {"paired"} and spm.direction.str.startswith("not tested").all()
+    rel = pd.read_csv(out.with_name("metrics.reliability.csv"))
+    assert set(rel.subject.dropna()) == {"S01", "S02", "S03"}
+    ctx = pd.read_csv(out.with_name("metrics.context.csv"))
+    assert ctx.source.str.startswith("Zebis").any() and (ctx.n_subjects == 3).all()
+    said = [r.getMessage() for r in caplog.records]
+    assert sum("3 subjects (the mixed model needs 6)" in m for m in said) == 1, said
+    assert sum(m.startswith("SPM: paired t") for m in said) == 1, said
+    prov = json.loads(out.with_name("metrics.provenance.json").read_text())
+    assert prov["environment"]["statsmodels"]
+    assert prov["outputs"]["mixed"] == "metrics.mixed.csv"
+
+
+def test_process_sensitivity_flag(sessions, tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["process", str(sessions["a"]), "--sensitivity", "--out", str(out)]) == 0
+    assert "m.sensitivity.csv" in capsys.readouterr().out
+    sens = pd.read_csv(out.with_name("m.sensitivity.csv"))
+    assert set(sens.window_s) == {0.1, 0.25, 0.5}
+    assert set(sens.mvc_reference) == {"peak", "plateau_mean"}
+    mixed = pd.read_csv(out.with_name("m.mixed.csv"))
+    assert mixed.empty  # one subject: no mixed model (the comparisons table has Welch)
 
 
 def test_process_parquet_and_config(sessions, tmp_path, capsys):
