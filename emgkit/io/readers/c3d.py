@@ -43,7 +43,9 @@ MAX_DELAY_S = 1.0
 
 def is_c3d(head: bytes) -> bool:
     """Whether a file's first bytes are a C3D header (byte 2 is the key ``0x50``)."""
-    return len(head) >= 2 and head[1] == 0x50 and head[0] >= 2
+    # byte 1 is the C3D key 0x50 ('P'); byte 0, the parameter section's first 512-byte
+    # block, is 2 in every writer and never a printable character (a text line "%P...")
+    return len(head) >= 2 and head[1] == 0x50 and 2 <= head[0] < 0x20
 
 
 def read_c3d(
@@ -186,6 +188,7 @@ def scan_c3d(data: bytes, path: str | PathLike) -> C3dLayout:
                           "(truncated?)", path)
     named = {(groups[g], name): v for (g, name), v in params.items()}
     _check_counts(named, n_points, n_analog // spf if spf else 0, e, path)
+    _check_rotations(named, n_frames, len(data), e, path)
     floats = {} if dec else {k: v for k, v in
                              ((k, _first_float(t, raw, e)) for k, (t, _, raw) in named.items())
                              if v is not None}
@@ -281,6 +284,20 @@ def _check_counts(named: dict, n_points: int, n_analogs: int, e: str, path) -> N
             if have < want:
                 raise FormatError(f"{group}:{name}: expected {want} value(s), found {have}",
                                   path)
+
+
+def _check_rotations(named: dict, n_frames: int, size: int, e: str, path) -> None:
+    """Check ezc3d's ROTATION group: the data its USED, RATIO and DATA_START imply fit."""
+    def number(name: str) -> float:
+        v = named.get(("ROTATION", name))
+        return (_first_float(v[0], v[2], e) or 0.0) if v else 0.0
+
+    used, ratio, block = number("USED"), number("RATIO"), number("DATA_START")
+    need = (block - 1) * 512 + used * ratio * n_frames * 16 * 4  # 4x4 floats each
+    if not (0 <= ratio <= 100 and used >= 0 and (not used or (block >= 1 and need <= size))):
+        raise FormatError(f"ROTATION: expected RATIO 0-100 and the rotations within the file, "
+                          f"found USED {used:g}, RATIO {ratio:g}, DATA_START {block:g} in a "
+                          f"file of {size} bytes", path)
 
 
 def _first_float(typ: int, raw: bytes, e: str) -> float | None:
