@@ -16,11 +16,11 @@ from emgkit.errors import ConfigError
 from emgkit.model.boards import BOARDS
 
 NAME = "import"
-HELP = ("add recordings (OpenBCI GUI text, Cyton SD card, BrainFlow CSV, EDF/BDF, other "
-        "systems' tables) to a session file")
+HELP = ("add recordings (OpenBCI GUI text, Cyton SD card, BrainFlow CSV, EDF/BDF, XDF, C3D, "
+        "other systems' tables) to a session file")
 
 #: Options that describe a delimited table (they need --columns or --layout).
-TABLE_OPTIONS = ("time_column", "time_unit", "unit", "scale_uv_per_count", "delimiter",
+TABLE_OPTIONS = ("time_column", "time_unit", "scale_uv_per_count", "delimiter",
                  "decimal", "skip_rows")
 
 
@@ -47,6 +47,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-duplicate", action="store_true",
                    help="add a file even if the same file (by sha256) is in the session already")
     p.add_argument("--into", required=True, metavar="SESSION.h5", help="session file")
+    x = p.add_argument_group("XDF (LabRecorder) and C3D (motion capture) files "
+                             "(docs/synchronisation.md)")
+    x.add_argument("--stream", metavar="NAME", help="XDF: the EMG stream (default: the only "
+                   "EMG/ExG stream)")
+    x.add_argument("--marker-stream", metavar="NAME", help="XDF: the marker stream (default: "
+                   "the only Markers stream)")
+    x.add_argument("--analog", metavar="CHANNELS", type=lambda t: [
+        int(c) if c.strip().isdigit() else c.strip() for c in t.split(",")],
+        help="C3D: the analog EMG channels by label or number, comma-separated (default: "
+        "those labelled EMG)")
+    x.add_argument("--delay-s", type=float, default=0.0, metavar="S",
+                   help="C3D: the EMG system's analog delay to remove (Delsys Trigno: 0.048)")
     sd = p.add_argument_group("files that do not state their rate or gain (SD cards, tables)")
     sd.add_argument("--fs-hz", type=float, metavar="HZ",
                     help="sampling rate: Cyton SD-card files (default: the file's footer, else "
@@ -64,7 +76,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="a column of time stamps to measure the rate from (instead of --fs-hz)")
     t.add_argument("--time-unit", choices=("s", "ms"), help="unit of --time-column (default s)")
     t.add_argument("--unit", choices=("uV", "mV", "V", "counts"),
-                   help="unit of the EMG columns (required for a table)")
+                   help="unit of the EMG columns (required for a table); for XDF and C3D "
+                   "files, the unit when the file does not say it")
     t.add_argument("--scale-uv-per-count", type=float, metavar="S",
                    help="microvolts per count, with --unit counts")
     t.add_argument("--delimiter", help="field separator: ',', ';', tab or whitespace "
@@ -128,7 +141,9 @@ def run(args: argparse.Namespace) -> int:
                        board=args.board, mains_hz=args.mains_hz,
                        allow_duplicate=args.allow_duplicate,
                        fs_hz=None if layout is not None else args.fs_hz, gain=args.gain,
-                       layout=layout, channels=args.channels)
+                       layout=layout, channels=args.channels, stream=args.stream,
+                       marker_stream=args.marker_stream, analog=args.analog,
+                       delay_s=args.delay_s, unit=None if layout is not None else args.unit)
     for path, tid in zip(args.files, ids):
         print(f"{args.into}: trial {tid} <- {path}")
     return 0

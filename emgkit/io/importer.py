@@ -93,6 +93,7 @@ def import_files(
     gain: float | None = None,
     layout: TableLayout | None = None,
     channels: Sequence[int] | None = None,
+    **read_options,
 ) -> list[str]:
     """Add one trial per file to the session ``into`` (created if absent).
 
@@ -123,6 +124,9 @@ def import_files(
     channels : sequence of int, optional
         The board inputs to import when a file has more than the montage names (see
         :func:`select_channels`).
+    **read_options
+        XDF and C3D options of :func:`~emgkit.io.readers.read_recording`
+        (``stream``, ``marker_stream``, ``analog``, ``delay_s``, ``unit``).
 
     Returns
     -------
@@ -137,8 +141,8 @@ def import_files(
     into = Path(into)
     if not paths:
         raise FormatError("no input files given")
-    recordings = [read_recording(p, board=board, fs_hz=fs_hz, gain=gain, layout=layout)
-                  for p in paths]
+    recordings = [read_recording(p, board=board, fs_hz=fs_hz, gain=gain, layout=layout,
+                                 **read_options) for p in paths]
     for rec in recordings:
         _warn_clock(rec)
     exists = into.exists()

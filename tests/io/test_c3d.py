@@ -160,7 +160,7 @@ def test_units(tmp_path):
 def test_no_emg_channels(tmp_path):
     p = _c3d(tmp_path, labels=["Fx", "Fy"], units=("N", "N"))
     msg = _one_line_error(lambda: read_c3d(p), "labelled or described as EMG, found none")
-    assert "1 'Fx', 2 'Fy'" in msg and "--channels" in msg
+    assert "1 'Fx', 2 'Fy'" in msg and "--analog" in msg
     none = _c3d(tmp_path, "none.c3d", labels=[], units=(), analogs=np.zeros((1, 0, N)))
     _one_line_error(lambda: read_c3d(none), "found none; channels: none")
 

@@ -281,7 +281,8 @@ def test_gzip_and_plain_give_same_data_different_sha(rh, tmp_path):
 
 def test_formats_listed():
     assert set(FORMATS) == {"openbci-gui-v6", "openbci-gui-v5", "openbci-gui-legacy",
-                            "openbci-sd", "brainflow-csv", "edf", "bdf", "delimited"}
+                            "openbci-sd", "brainflow-csv", "edf", "bdf", "xdf", "c3d",
+                            "delimited"}
 
 
 # --- BrainFlow CSV -----------------------------------------------------------------------

@@ -14,19 +14,21 @@ from __future__ import annotations
 from os import PathLike
 
 from emgkit.errors import FormatError
-from emgkit.io.readers import brainflow_csv, delimited, edf, openbci_txt, sdcard
+from emgkit.io.readers import brainflow_csv, c3d, delimited, edf, openbci_txt, sdcard, xdf
 from emgkit.io.readers._common import UTF8_BOM, load_bytes, read_head
 from emgkit.io.readers.base import Recording
 from emgkit.io.readers.brainflow_csv import read_brainflow_csv
+from emgkit.io.readers.c3d import read_c3d
 from emgkit.io.readers.delimited import read_delimited
 from emgkit.io.readers.delimited_layout import TableLayout, layout_from_options, layout_from_toml
 from emgkit.io.readers.edf import read_edf
 from emgkit.io.readers.openbci_txt import read_openbci_txt
 from emgkit.io.readers.sdcard import read_sdcard
+from emgkit.io.readers.xdf import read_xdf
 
 #: Every format a reader can return in :attr:`Recording.format`.
 FORMATS: tuple[str, ...] = (*openbci_txt.FORMATS, sdcard.FORMAT, brainflow_csv.FORMAT,
-                            *edf.FORMATS, delimited.FORMAT)
+                            *edf.FORMATS, xdf.FORMAT, c3d.FORMAT, delimited.FORMAT)
 
 __all__ = [
     "FORMATS",
@@ -36,19 +38,22 @@ __all__ = [
     "layout_from_options",
     "layout_from_toml",
     "read_brainflow_csv",
+    "read_c3d",
     "read_delimited",
     "read_edf",
     "read_openbci_txt",
     "read_recording",
     "read_sdcard",
+    "read_xdf",
 ]
 
 
 def detect_format(data: bytes) -> str | None:
     """Return the format of a file's (decompressed) content, or None if unknown.
 
-    The result is ``"openbci-txt"``, ``"openbci-sd"``, ``"brainflow-csv"``, ``"edf"``
-    or ``"bdf"``. Delimited tables are never detected: they need a layout.
+    The result is ``"openbci-txt"``, ``"openbci-sd"``, ``"brainflow-csv"``, ``"edf"``,
+    ``"bdf"``, ``"xdf"`` or ``"c3d"``. Delimited tables are never detected: they need a
+    layout.
     """
     head = data[:4096]
     text_head = head.removeprefix(UTF8_BOM)
@@ -57,6 +62,10 @@ def detect_format(data: bytes) -> str | None:
     kind = edf.edf_kind(head)
     if kind is not None:
         return kind
+    if xdf.is_xdf(head):
+        return xdf.FORMAT
+    if c3d.is_c3d(head):
+        return c3d.FORMAT
     if sdcard.is_sdcard(text_head):
         return sdcard.FORMAT
     if brainflow_csv.is_brainflow_csv(text_head):
@@ -71,6 +80,11 @@ def read_recording(
     fs_hz: float | None = None,
     gain: float | None = None,
     layout: TableLayout | None = None,
+    stream: str | None = None,
+    marker_stream: str | None = None,
+    analog: list[str | int] | None = None,
+    delay_s: float = 0.0,
+    unit: str | None = None,
 ) -> Recording:
     """Read any supported recording file, detecting its format from the content.
 
@@ -91,6 +105,14 @@ def read_recording(
     layout : TableLayout, optional
         Read the file as a delimited-text table with this column mapping
         (:mod:`emgkit.io.readers.delimited`); no format detection then.
+    stream, marker_stream : str, optional
+        XDF files: the EMG and marker streams by name (see :func:`read_xdf`).
+    analog : list of str or int, optional
+        C3D files: the analog EMG channels by label or number (see :func:`read_c3d`).
+    delay_s : float
+        C3D files: the analog output delay of the EMG system (Delsys Trigno: 0.048).
+    unit : str, optional
+        XDF and C3D files: the unit of the EMG channels when the file does not say it.
 
     Returns
     -------
@@ -106,6 +128,16 @@ def read_recording(
     if layout is not None:
         return read_delimited(path, layout)
     head = read_head(path)
+    if xdf.is_xdf(head):
+        return read_xdf(path, stream=stream, marker_stream=marker_stream, unit=unit)
+    if c3d.is_c3d(head):
+        return read_c3d(path, channels=analog, delay_s=delay_s, unit=unit)
+    given = [opt for opt, v in (("--stream", stream), ("--marker-stream", marker_stream),
+                                ("--analog", analog), ("--delay-s", delay_s or None),
+                                ("--unit", unit)) if v is not None]
+    if given:
+        raise FormatError(f"{', '.join(given)}: only for XDF or C3D files (and --unit for a "
+                          "table given with --columns); this file is neither", path)
     if sdcard.is_sdcard(head.removeprefix(UTF8_BOM)) and not openbci_txt.is_openbci_txt(
             head.removeprefix(UTF8_BOM)):
         # before loading: an SD file is preallocated, mostly erased space

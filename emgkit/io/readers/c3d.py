@@ -382,7 +382,7 @@ def _pick_channels(labels, descriptions, channels, path) -> list[int]:
                   if "EMG" in lab.upper() or "EMG" in _at(descriptions, i).upper()]
         if not picked:
             raise FormatError(f"expected analog channels labelled or described as EMG, found "
-                              f"none; channels: {shown}; name them with --channels", path)
+                              f"none; channels: {shown}; name them with --analog", path)
         return picked
     picked = []
     for ch in channels:
