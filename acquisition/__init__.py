@@ -9,9 +9,11 @@ is opened, so ``import acquisition`` is cheap.
 - :mod:`acquisition.emulator` — a Cyton / Cyton+Daisy board on a pseudo-terminal and a
   WiFi shield on loopback, answering BrainFlow's real drivers byte for byte.
 - :mod:`acquisition.recorder` — acquisition thread, bounded queue, writer thread, HDF5.
-- :mod:`acquisition.recover` — turn a file with an interrupted trial into a valid session.
 - :mod:`acquisition.protocol` — lab session protocols (TOML) and their runner.
 - :mod:`acquisition.setups` — the montages and protocols shipped with emgkit.
+
+Recovering a file whose last trial a crash cut short is pure HDF5 and lives with the
+store: :mod:`emgkit.io.recover`.
 """
 
-__all__ = ["emulator", "protocol", "recorder", "recover", "setups", "sources"]
+__all__ = ["emulator", "protocol", "recorder", "setups", "sources"]

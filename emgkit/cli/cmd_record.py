@@ -27,25 +27,15 @@ import threading
 import time
 from pathlib import Path
 
+from emgkit.cli.board_options import add_board_arguments
 from emgkit.errors import AcquisitionError, ConfigError
 
 NAME = "record"
 HELP = "record a protocol session or one trial from an OpenBCI board (or the emulator)"
 
-_BOARDS = ("cyton", "cyton-daisy", "ganglion", "cyton-wifi", "cyton-daisy-wifi", "synthetic",
-           "playback", "lsl")
-
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``record`` options."""
-    p.add_argument("--board", required=True, choices=_BOARDS, help="the board")
-    p.add_argument("--serial-port", help="serial port of the dongle (or the emulator's pty)")
-    p.add_argument("--ip-address", help="WiFi shield address")
-    p.add_argument("--ip-port", type=int, default=0,
-                   help="local TCP port the WiFi shield streams to (default: a free one)")
-    p.add_argument("--playback-file", help="for --board playback: a BrainFlow data file")
-    p.add_argument("--master-board", default="cyton",
-                   help="for --board playback: the board that recorded the file")
+    add_board_arguments(p, extra_boards=("lsl",), required=True)
     p.add_argument("--montage", required=True,
                    help="montage TOML file, or a shipped one (e.g. cyton8-posterior-chain)")
     form = p.add_mutually_exclusive_group(required=True)

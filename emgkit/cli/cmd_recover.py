@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Recover the file and print what was done."""
-    from acquisition.recover import recover_session
+    from emgkit.io.recover import recover_session
 
     done = recover_session(args.session)
     if not done:

@@ -26,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 
+from emgkit.cli.board_options import add_board_arguments
 from emgkit.errors import ConfigError
 
 NAME = "view"
@@ -33,21 +34,14 @@ NAME = "view"
 ANALYSIS_WAIT_S = 120.0
 HELP = "the viewer: review a session file, or watch a board live (--live)"
 
-_BOARDS = ("cyton", "cyton-daisy", "ganglion", "cyton-wifi", "cyton-daisy-wifi", "synthetic",
-           "playback", "simulated", "stored")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``view`` options."""
     p.add_argument("session", nargs="?", metavar="SESSION.h5", help="session file to review")
     p.add_argument("--live", action="store_true", help="watch a board live")
-    p.add_argument("--board", choices=_BOARDS, help="the board (with --live)")
-    p.add_argument("--serial-port", help="serial port of the dongle (or the emulator's pty)")
-    p.add_argument("--ip-address", help="WiFi shield address")
-    p.add_argument("--ip-port", type=int, default=0, help="local TCP port for the WiFi shield")
-    p.add_argument("--playback-file",
-                   help="--board playback: a BrainFlow file; --board stored: a session file")
-    p.add_argument("--master-board", default="cyton", help="--board playback: recording board")
+    add_board_arguments(p, extra_boards=("simulated", "stored"), playback_help=(
+        "--board playback: a BrainFlow file; --board stored: a session file"))
     p.add_argument("--trial", help="--board stored: the trial to replay (default: the first)")
     p.add_argument("--fs-hz", type=float, default=1000.0,
                    help="--board simulated: sampling rate (default 1000)")

@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from acquisition.recover import recover_session
 from acquisition.sources import noise_feed
 from emgkit.io.reader import SessionFile
+from emgkit.io.recover import recover_session
 from emgkit.io.writer import create_session
 from emgkit.model import Channel, Device, Montage
 

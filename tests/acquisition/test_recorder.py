@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from acquisition.recorder import Recorder
-from acquisition.recover import interrupted_trials, recover_session
 from acquisition.sources import Block, SimulatedSource, Source, SourceInfo, StoredTrialSource
 from emgkit.errors import AcquisitionError, FormatError
 from emgkit.io.reader import SessionFile
+from emgkit.io.recover import interrupted_trials, recover_session
 from emgkit.io.writer import SessionWriter, create_session
 from emgkit.model import Channel, Device, Montage, Task
 
