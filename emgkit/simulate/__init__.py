@@ -8,7 +8,8 @@ faults on demand (railed channel, lead-off, clipping, lost packets). Each channe
 EMG is ``activation(t) * mvc_rms_uv * n(t)`` with unit-variance noise ``n``: %MVC truth
 is exact by construction. See ``docs/simulator.md``.
 
-Only numpy, scipy and :mod:`emgkit.model` are used.
+Only numpy, scipy, :mod:`emgkit.model` and the core's band rule (for the truths of
+what the default chain keeps) are used.
 """
 
 from emgkit.simulate.activation import TrialPlan, TrialSpec, plan_trial

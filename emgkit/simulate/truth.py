@@ -19,10 +19,14 @@ Sample indices are those of the stored trial (after any lost packets were remove
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from emgkit.core._common import LowSampleRateWarning
+from emgkit.core.chain import band_edges
+from emgkit.model.config import FilterConfig
 from emgkit.simulate.activation import TrialPlan
 from emgkit.simulate.spectrum import median_frequency_hz
 
@@ -227,7 +231,9 @@ def rep_truths(plan: TrialPlan, psd: tuple[np.ndarray, np.ndarray, np.ndarray],
     fs, n = plan.fs_hz, plan.n_samples
     h = int(env_window_s * fs / 2)  # the core's odd window: 2 * floor(w fs / 2) + 1
     f, p0, p1 = psd
-    band = (20.0, min(450.0, 0.45 * fs))
+    with warnings.catch_warnings():  # the truth is computed at any rate, quietly
+        warnings.simplefilter("ignore", LowSampleRateWarning)
+        band = band_edges(FilterConfig(), fs)  # the band the default chain applies
     out = []
     for b in plan.bursts:
         a = plan.activation(b.start, b.end)
