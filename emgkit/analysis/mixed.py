@@ -115,9 +115,11 @@ def _design(df: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _fallback(df: pd.DataFrame, note: str, alpha: float) -> MixedFit:
-    means = df.groupby(["subject", "task"])["value"].mean().unstack()
-    a = means.get("hinge", pd.Series(dtype=float)).to_numpy(float)
-    b = means.get("squat", pd.Series(dtype=float)).to_numpy(float)
+    # one row per subject, NaN where a subject lacks a task (subject_compare drops it)
+    means = df.groupby(["subject", "task"])["value"].mean().unstack().reindex(
+        columns=["hinge", "squat"])
+    a = means["hinge"].to_numpy(float)
+    b = means["squat"].to_numpy(float)
     r = subject_compare(a, b, alpha)
     nan = float("nan")
     return MixedFit(f"{FALLBACK}: {r.test}", r.diff, nan, float(r.ci_low), float(r.ci_high),

@@ -63,3 +63,18 @@ def test_false_positive_rate_within_binomial_band():
     hits = sum(fit_task_effect(bench_stats.simulate_group(rng)[0]).p < 0.05 for _ in range(n))
     lo, hi = binomial_band(0.05, n)
     assert lo <= hits / n <= hi
+
+
+def test_a_group_without_squats_falls_back_without_failing():
+    """Three subjects with hinge repetitions only (the squat missing): no test, no crash."""
+    import pandas as pd
+
+    from emgkit.analysis.mixed import fit_task_effect
+
+    df = pd.DataFrame({"subject": ["S1", "S1", "S2", "S2", "S3", "S3"],
+                       "session": ["a", "a", "b", "b", "c", "c"], "task": ["hinge"] * 6,
+                       "variant": [""] * 6, "load_kg": [float("nan")] * 6,
+                       "value": [40.0, 42.0, 38.0, 39.0, 45.0, 44.0]})
+    fit = fit_task_effect(df, 0.05)
+    assert fit.method == "subject means, paired by subject: none (n < 3)"
+    assert fit.n_subjects == 0 and np.isnan(fit.estimate)

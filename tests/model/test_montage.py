@@ -95,7 +95,7 @@ def test_valid_tasks(name):
         (("other:",), "Invalid task"),
         (("hinge", "hamstrings"), "only for 'mvc'"),
         (("hinge", None, "Romanian Deadlift"), "snake_case"),
-        (("squat", None, None, -5), "load_kg must be >= 0"),
+        (("squat", None, None, -5), "load_kg must be a finite number of kg >= 0"),
     ],
 )
 def test_invalid_tasks(args, message):

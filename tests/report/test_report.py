@@ -47,7 +47,7 @@ def check_in_chromium(html, tmp_path, screenshot):
 def test_html_in_chromium_no_errors_all_figures_escaped(hostile, tmp_path):
     _, _, html, _ = hostile
     facts = check_in_chromium(html, tmp_path, tmp_path / "report.png")
-    assert facts["sections"] == ["Summary", "Figures", "Quality", "Methods"]
+    assert facts["sections"] == ["Summary", "Group statistics", "Figures", "Quality", "Methods"]
     assert facts["summaryRows"] == 8
     assert any("Hinge mean" in h for h in facts["summaryHead"])
     assert [f["id"] for f in facts["figures"]] == list(FIGURES)
