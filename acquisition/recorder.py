@@ -171,9 +171,16 @@ class Recorder:
         try:
             self.source.stop()
         finally:
-            if self._sw is not None:
-                self._sw.close()
-                self._sw = None
+            sw, self._sw = self._sw, None
+            if sw is not None:
+                try:
+                    sw.close()
+                except (OSError, RuntimeError) as e:
+                    if self.error is None:
+                        raise
+                    # after a failed write HDF5's last flush fails too: the file stays as
+                    # it was last flushed, and the failure has been said already
+                    log.debug("closing %s after a failed write: %s", self.path, e)
 
     def __enter__(self) -> Recorder:
         return self.start()

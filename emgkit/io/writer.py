@@ -303,8 +303,10 @@ class SessionWriter:
         """Close the file (trials still open stay marked incomplete) and release its lock."""
         try:
             if self.file.id.valid:
-                self.file.flush()
-                self.file.close()
+                try:
+                    self.file.flush()
+                finally:  # closed even when the flush fails (a full disk)
+                    self.file.close()
         finally:
             if self._lock is not None:
                 lock.release(self._lock)
