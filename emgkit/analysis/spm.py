@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import trapezoid  # numpy 1.x has no np.trapezoid
 
 #: Most permutations drawn (enumerated exactly when there are no more than this).
 MAX_PERMUTATIONS = 10000
@@ -214,7 +215,7 @@ def _clusters(t: np.ndarray, thr: float, null_max: np.ndarray) -> tuple[Cluster,
             xs = np.concatenate(([x0], np.arange(i0, i1 + 1), [x1]))
             zs = np.concatenate(([thr if i0 > 0 else z[i0]], z[i0:i1 + 1],
                                  [thr if i1 < q - 1 else z[i1]])) - thr
-            integral = float(np.trapezoid(zs, xs)) if x1 > x0 else float(z[i0] - thr)
+            integral = float(trapezoid(zs, xs)) if x1 > x0 else float(z[i0] - thr)
             p = float(np.mean(null_max >= integral))
             out.append(Cluster(x0 * scale, x1 * scale, sgn, integral, p))
     return tuple(sorted(out, key=lambda c: c.start_pct))

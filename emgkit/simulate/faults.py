@@ -290,7 +290,8 @@ class PacketLoss:
 
 def _schedule_rng(rng: np.random.Generator) -> np.random.Generator:
     """Return a generator for a fault's event schedule, the same at every call."""
-    ss = rng.bit_generator.seed_seq
+    bg = rng.bit_generator
+    ss = getattr(bg, "seed_seq", None) or bg._seed_seq  # public from numpy 1.25
     return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 1)))
 
 
