@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from mounts import mounted_tmpfs
 
 from acquisition.diskguard import DiskGuard, bytes_per_sample
 from acquisition.emulator import CytonSerialEmulator
@@ -21,16 +22,8 @@ RECORD = [sys.executable, "-m", "emgkit", "record", "--board", "cyton", "--monta
 @pytest.fixture
 def tiny_disk(tmp_path):
     """A 3 MiB tmpfs, unmounted afterwards."""
-    where = tmp_path / "disk"
-    where.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs (needs root): {r.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "disk", "3m") as where:
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 def fill(disk, leave_bytes: int) -> None:

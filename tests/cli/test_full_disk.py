@@ -7,9 +7,9 @@ otherwise).
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
+from mounts import mounted_tmpfs
 
 from emgkit.cli.main import main
 from emgkit.io.writer import write_session
@@ -31,16 +31,8 @@ def session(tmp_path_factory):
 
 @pytest.fixture
 def tiny(tmp_path):
-    mnt = tmp_path / "tiny"
-    mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {r.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "tiny", "96k") as mnt:
         yield mnt
-    finally:
-        subprocess.run(["umount", str(mnt)], check=False)
 
 
 @pytest.mark.parametrize("command", ["process", "report", "export", "batch"])
