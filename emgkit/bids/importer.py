@@ -18,6 +18,7 @@ import numpy as np
 
 from emgkit.bids.labels import DATATYPE, parse_entities
 from emgkit.errors import ConfigError, FormatError
+from emgkit.io.validation import positive_number
 from emgkit.model.montage import parse_montage
 from emgkit.model.session import EVENT_KINDS, Device, Events, Session, Trial
 from emgkit.model.tasks import parse_task
@@ -109,17 +110,8 @@ def _read_trial(bdf: Path, index: int) -> tuple[Trial, dict, list[dict], Device]
                   events=_events(bdf.with_name(f"{stem}_events.tsv"), fs, emg.shape[0]),
                   start_time=meta.get("start_time", rec.start_time),
                   completed=bool(meta.get("completed", True)), notes=meta.get("notes", ""),
-                  measured_fs_hz=_positive_or_none(meta.get("measured_fs_hz")))
+                  measured_fs_hz=positive_number(meta.get("measured_fs_hz")))
     return trial, meta, chans, _device(meta, sidecar, fs)
-
-
-def _positive_or_none(value) -> float | None:
-    """Return ``value`` as a float if it is a finite positive number, else None."""
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) and v > 0 else None
 
 
 def _order(bdf: Path) -> tuple:

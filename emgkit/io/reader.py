@@ -19,7 +19,13 @@ from emgkit.core.timing import RateAudit
 from emgkit.errors import ConfigError, FormatError
 from emgkit.io import schema
 from emgkit.io.clock import MEASURED_FS_ATTR, audit_trial_group
-from emgkit.io.validation import check_session_header, check_trial, damaged, text_attr
+from emgkit.io.validation import (
+    check_session_header,
+    check_trial,
+    damaged,
+    positive_number,
+    text_attr,
+)
 from emgkit.model.montage import Channel, Montage
 from emgkit.model.muscles import Muscle
 from emgkit.model.session import Device, Events, Session, Source, Trial, check_subject
@@ -213,7 +219,7 @@ class SessionFile:
             has_accel="accel" in g, has_package_num="package_num" in g,
             n_gaps=len(gaps), missing_samples=int(np.nansum(gaps.value)) if len(gaps) else 0,
             source=src, notes=schema.decode(a.get("notes", "")),
-            measured_fs_hz=_measured_fs(a),
+            measured_fs_hz=positive_number(a.get(MEASURED_FS_ATTR)),
         )
 
     def rate_audit(self, trial_id: str) -> RateAudit | None:
@@ -349,12 +355,3 @@ def check_subject_of(attrs, path) -> str:
         return check_subject(subject)
     except ConfigError as e:
         raise FormatError(f"invalid session file: {e.message}", path) from None
-
-
-def _measured_fs(attrs) -> float | None:
-    """Return the stored measured rate of a trial, or None if absent or implausible."""
-    try:
-        v = float(attrs[MEASURED_FS_ATTR]) if MEASURED_FS_ATTR in attrs else None
-    except (TypeError, ValueError):
-        return None
-    return v if v is not None and np.isfinite(v) and v > 0 else None

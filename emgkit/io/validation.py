@@ -241,6 +241,12 @@ def _check_rate(attrs, where: str, path) -> float:
     return value
 
 
+def positive_number(value) -> float | None:
+    """Return ``value`` as a float if it is a finite real number > 0, else None."""
+    v = _number(value)
+    return v if v is not None and v > 0 else None
+
+
 def _number(value) -> float | None:
     """Return a real scalar attribute as float, or None if it is not one."""
     if isinstance(value, np.ndarray):
