@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -136,6 +137,19 @@ def _labels(n_a: int, n: int, max_perm: int, rng: np.random.Generator
     for i in range(1, max_perm):
         out[i, rng.permutation(n)[:n_a]] = True
     return out, False
+
+
+@lru_cache(maxsize=32)
+def _seeded(kind: str, n_a: int, n: int, max_perm: int, seed: int) -> tuple[np.ndarray, bool]:
+    """:func:`_flips` (``n_a`` unused) or :func:`_labels` from ``seed``, made once.
+
+    Every muscle of a table with the same group sizes gets the same permutations (the
+    same seed gives the same draw), so they are drawn once and shared, read-only.
+    """
+    rng = np.random.default_rng(seed)
+    out, exact = _flips(n, max_perm, rng) if kind == "flips" else _labels(n_a, n, max_perm, rng)
+    out.setflags(write=False)
+    return out, exact
 
 
 def _t_one_sample(d: np.ndarray, signs: np.ndarray) -> np.ndarray:
@@ -265,7 +279,7 @@ def spm_paired(a, b, alpha: float = 0.05, max_permutations: int = MAX_PERMUTATIO
     a, b = _check(a, "a", 3), _check(b, "b", 3)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, but got {a.shape} and {b.shape}")
-    signs, exact = _flips(a.shape[0], max_permutations, np.random.default_rng(seed))
+    signs, exact = _seeded("flips", 0, a.shape[0], max_permutations, seed)
     return _infer(PAIRED, _t_one_sample(a - b, signs), alpha, a.shape[0], b.shape[0], exact)
 
 
@@ -294,8 +308,7 @@ def spm_two_sample(a, b, alpha: float = 0.05, max_permutations: int = MAX_PERMUT
         raise ValueError(f"a and b must have the same number of points, but got "
                          f"{a.shape[1]} and {b.shape[1]}")
     y = np.concatenate((a, b))
-    member, exact = _labels(a.shape[0], y.shape[0], max_permutations,
-                            np.random.default_rng(seed))
+    member, exact = _seeded("labels", a.shape[0], y.shape[0], max_permutations, seed)
     return _infer(TWO_SAMPLE, _t_two_sample(y, member), alpha, a.shape[0], b.shape[0], exact)
 
 
