@@ -9,6 +9,8 @@ template subtraction keeps the 20-30 Hz EMG content but relies on a clear ECG.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import signal
 
@@ -22,6 +24,12 @@ _MIN_BEATS = 3
 _MIN_PEAK_OVER_MEAN = 10.0
 
 
+@lru_cache(maxsize=64)
+def _qrs_band(fs_hz: float) -> np.ndarray:
+    """Return the 5-20 Hz band-pass the QRS complexes are found in (designed once per rate)."""
+    return design_bandpass(fs_hz, 5.0, ceiling_hz(20.0, fs_hz), 2)
+
+
 def find_r_peaks(x: np.ndarray, fs_hz: float) -> np.ndarray:
     """R-peak sample indices in a ``(n_samples,)`` trunk EMG channel (empty if no ECG).
 
@@ -33,7 +41,7 @@ def find_r_peaks(x: np.ndarray, fs_hz: float) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if fs < 50 or x.size < int(2 * fs):
         return np.zeros(0, np.int64)
-    e = filter_offline(design_bandpass(fs, 5.0, ceiling_hz(20.0, fs), 2), x - x.mean()) ** 2
+    e = filter_offline(_qrs_band(fs), x - x.mean()) ** 2
     height = 0.3 * np.percentile(e, 99.5)
     if not height > 0:
         return np.zeros(0, np.int64)
@@ -45,7 +53,8 @@ def find_r_peaks(x: np.ndarray, fs_hz: float) -> np.ndarray:
     return peaks.astype(np.int64)
 
 
-def subtract_ecg_template(x: np.ndarray, fs_hz: float) -> np.ndarray:
+def subtract_ecg_template(x: np.ndarray, fs_hz: float,
+                          peaks: np.ndarray | None = None) -> np.ndarray:
     """Subtract the mean ECG beat from a ``(n_samples,)`` channel; unchanged if < 3 beats.
 
     Parameters
@@ -54,6 +63,8 @@ def subtract_ecg_template(x: np.ndarray, fs_hz: float) -> np.ndarray:
         Mean-removed raw trunk EMG in microvolts.
     fs_hz : float
         Sampling rate in Hz.
+    peaks : numpy.ndarray, optional
+        Its R peaks, when :func:`find_r_peaks` has already found them.
 
     Returns
     -------
@@ -62,7 +73,7 @@ def subtract_ecg_template(x: np.ndarray, fs_hz: float) -> np.ndarray:
     """
     fs = check_fs(fs_hz)
     x = np.asarray(x, dtype=np.float64)
-    peaks = find_r_peaks(x, fs)
+    peaks = find_r_peaks(x, fs) if peaks is None else np.asarray(peaks, np.int64)
     pre, post = int(_PRE_S * fs), int(_POST_S * fs)
     peaks = peaks[(peaks >= pre) & (peaks + post < x.size)]
     if peaks.size < _MIN_BEATS:

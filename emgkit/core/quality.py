@@ -39,11 +39,13 @@ no baseline. ``crosstalk`` comes from :func:`assess_crosstalk` on channel pairs.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, fields
 
 import numpy as np
 
 from emgkit.core import quality_measures as qm
+from emgkit.core import quality_summary as qs
 from emgkit.core._common import as_2d, check_fs
 from emgkit.core.filters import detect_mains_hz
 from emgkit.errors import ConfigError
@@ -134,71 +136,12 @@ def _regions(regions, n_ch: int) -> list[str]:
     return out
 
 
-def _amplitude_measures(x2: np.ndarray, full_scale_uv, cfg: QualityConfig) -> dict:
-    """Rail, plateau, zero and SD measures of raw samples."""
-    n, n_ch = x2.shape
-    dead = x2 == 0
-    live_n = np.maximum(n - dead.sum(axis=0), 1)
-    if full_scale_uv is not None:
-        at_rail = np.abs(x2) >= cfg.rail_tolerance * float(full_scale_uv)
-        rail_frac = at_rail.sum(axis=0) / live_n
-    else:
-        at_rail = np.zeros(x2.shape, bool)
-        rail_frac = np.full(n_ch, np.nan)
-    live = ~dead & ~at_rail
-    sd = np.full(n_ch, np.nan)
-    plateau = np.zeros(n_ch)
-    for j in range(n_ch):
-        good = x2[live[:, j], j].astype(np.float64)
-        if good.size >= 2:
-            sd[j] = good.std()
-            plateau[j] = _plateau(good) / live_n[j]
-    return dict(dead=dead, live=live, dead_frac=dead.mean(axis=0), rail_frac=rail_frac,
-                sd=sd, plateau=plateau)
-
-
-def _plateau(good: np.ndarray) -> int:
-    """Count the samples piled up at the maximum or minimum (beyond the one extreme).
-
-    A saturating amplifier stacks every sample beyond its limit at the limit, far more
-    than lie just inside it (within 1 % of the range); noise, even coarsely quantised,
-    thins out towards its extremes instead.
-    """
-    hi, lo = float(good.max()), float(good.min())
-    if not hi > lo:
-        return 0
-    d = 0.01 * (hi - lo)
-    out = 0
-    for v, inner in ((hi, (good < hi) & (good > hi - d)), (lo, (good > lo) & (good < lo + d))):
-        extra = int(np.sum(good == v)) - 1
-        if extra > 2 * int(np.sum(inner)):
-            out = max(out, extra)
-    return out
-
-
 def _dead_flags(amp: dict, j: int, cfg: QualityConfig) -> list[str]:
     if amp["rail_frac"][j] >= cfg.railed_fraction:
         return ["railed"]
     if amp["dead_frac"][j] >= cfg.dead_fraction or not amp["sd"][j] >= cfg.flat_sd_uv:
         return ["flat"]
     return []
-
-
-def _band_rms(x: np.ndarray, fs: float, bands) -> np.ndarray:
-    y = qm.bandpassed(x, fs, bands)
-    return np.sqrt(np.mean(y * y, axis=0))
-
-
-def _rest_noise(rest_uv, n_ch, fs, bands, full_scale_uv, mains_hz, cfg, fcfg, regions):
-    """Band-passed rest RMS per channel, NaN where the rest channel is itself dead."""
-    r2, _ = as_2d(rest_uv, "rest_uv")
-    if r2.shape[1] != n_ch:
-        raise ConfigError(f"rest_uv has {r2.shape[1]} channels, emg_uv has {n_ch}")
-    rq = assess_quality(r2, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz, config=cfg,
-                        regions=regions, filter_config=fcfg)
-    noise = _band_rms(r2, fs, bands)
-    dead = [bool(set(f) & {*DEAD_FLAGS, "clipping"}) for f in rq.flags]
-    return np.where(dead, np.nan, noise)
 
 
 def assess_quality(
@@ -248,59 +191,117 @@ def assess_quality(
         raise ConfigError(f"quality checks need at least 16 samples, got {n}")
     reg = _regions(regions, n_ch)
     bands = [qm.quality_band(fs, r, filter_config) for r in reg]
-    limb = qm.quality_band(fs, "limb", filter_config)
-    amp = _amplitude_measures(x2, full_scale_uv, cfg)
+    summary = qs.summarise(x2, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz, cfg=cfg,
+                           bands=bands)
+    noise = None if rest_uv is None else rest_noise(
+        rest_uv, fs, full_scale_uv=full_scale_uv, mains_hz=summary.mains_hz, config=cfg,
+        regions=reg, filter_config=filter_config)
+    return _report(qs.combine([summary]), fs, cfg, filter_config, noise)
 
-    x = x2.astype(np.float64)
-    spike_mask = np.zeros(x.shape, bool)
-    for _ in range(3):  # a big spike hides smaller ones from the first pass's preselection
-        new = qm.spikes(qm.spike_ratio(x, amp["live"], fs, cfg.spike_window_s),
-                        cfg.spike_ratio) & ~spike_mask
-        if not new.any():
-            break
-        spike_mask |= new
-        x = qm.repair_spikes(x, new)
-    x = x - x.mean(axis=0)
-    y = qm.bandpassed(x, fs, bands)
-    if mains_hz is None:
-        mains_hz = detect_mains_hz(x, fs)
-    f, p = qm.welch_psd(x, fs, cfg.welch_segment_s)
+
+def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
+                    full_scale_uv: float | None = CYTON_FULL_SCALE_UV,
+                    mains_hz: float | None = None, rest_uv: np.ndarray | None = None,
+                    config: QualityConfig | None = None, regions=None,
+                    filter_config: FilterConfig | None = None,
+                    block_samples: int = 4 * 2**20) -> QualityReport:
+    """:func:`assess_quality` of a long trial in bounded memory, segment by segment.
+
+    The trial is cut into equal segments of at most ``QualityConfig.segment_s`` (whole
+    ``window_s`` windows), each read once with ``read(start, stop)`` (raw
+    ``(stop - start, n_channels)`` µV) and reduced to its summary, channels in groups of
+    at most ``block_samples`` samples (:mod:`emgkit.core.quality_summary`); the measures
+    and flags are then those of the whole trial from the combined summaries. A trial of
+    one segment gives exactly :func:`assess_quality`'s report. Mains, when not given, is
+    detected on the first segment (all channels) and used for the rest.
+    """
+    cfg = QualityConfig() if config is None else config
+    fs = check_fs(fs_hz)
+    reg = _regions(regions, n_channels)
+    bands = [qm.quality_band(fs, r, filter_config) for r in reg]
+    bounds = segment_bounds(n_samples, fs, cfg.segment_s, cfg.window_s)
+    summaries = []
+    for a, b in itertools.pairwise(bounds):
+        x = np.asarray(read(int(a), int(b)))
+        if mains_hz is None:
+            mains_hz = detect_mains_hz(x - x.mean(axis=0, dtype=np.float64), fs)
+        group = max(1, block_samples // max(int(b - a), 1))
+        summaries.append(qs.join_channels(
+            qs.summarise(x[:, c : c + group], fs, full_scale_uv=full_scale_uv,
+                         mains_hz=mains_hz, cfg=cfg, bands=bands[c : c + group])
+            for c in range(0, n_channels, group)))
+        del x
+    noise = None if rest_uv is None else rest_noise(
+        rest_uv, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz, config=cfg, regions=reg,
+        filter_config=filter_config)
+    return _report(qs.combine(summaries), fs, cfg, filter_config, noise)
+
+
+def segment_bounds(n_samples: int, fs_hz: float, segment_s: float,
+                   window_s: float) -> np.ndarray:
+    """Bounds of equal segments of at most ``segment_s``, each whole ``window_s`` windows."""
+    w = max(1, round(window_s * fs_hz))
+    n_win = n_samples // w
+    k = max(1, int(np.ceil(n_samples / max(1.0, segment_s * fs_hz))))
+    if k == 1 or n_win < k:
+        return np.array([0, n_samples], np.int64)
+    inner = (np.linspace(0, n_win, k + 1)[1:-1].round().astype(np.int64)) * w
+    return np.concatenate(([0], inner, [n_samples])).astype(np.int64)
+
+
+def rest_noise(rest_uv: np.ndarray, fs_hz: float, *, full_scale_uv, mains_hz,
+               config: QualityConfig | None = None, regions=None,
+               filter_config: FilterConfig | None = None) -> np.ndarray:
+    """Band-passed rest RMS per channel, NaN where the rest channel is itself dead."""
+    r2, _ = as_2d(rest_uv, "rest_uv")
+    reg = _regions(regions, r2.shape[1])
+    bands = [qm.quality_band(fs_hz, r, filter_config) for r in reg]
+    rq = assess_quality(r2, fs_hz, full_scale_uv=full_scale_uv, mains_hz=mains_hz,
+                        config=config, regions=reg, filter_config=filter_config)
+    y = qm.bandpassed(r2, fs_hz, bands)
+    noise = np.sqrt(np.mean(y * y, axis=0))
+    dead = [bool(set(f) & {*DEAD_FLAGS, "clipping"}) for f in rq.flags]
+    return np.where(dead, np.nan, noise)
+
+
+def _report(c: dict, fs: float, cfg: QualityConfig, filter_config, noise) -> QualityReport:
+    """Measures and flags of a trial from its combined summary (:func:`qs.combine`)."""
+    limb = qm.quality_band(fs, "limb", filter_config)
+    n_ch = c["dead_n"].shape[0]
+    live_n = np.maximum(c["n"] - c["dead_n"], 1)
+    sd = np.where(c["good_n"] >= 2, np.sqrt(c["good_m2"] / np.maximum(c["good_n"], 1)),
+                  np.nan)
+    amp = dict(dead_frac=c["dead_n"] / c["n"], rail_frac=c["rail_n"] / live_n, sd=sd,
+               plateau=c["plateau_n"] / live_n)
+    f, p, mains_hz = c["f"], c["psd"], c["mains_hz"]
     flatness = qm.smoothed_flatness(f, p, limb, qm.mains_mask(f, fs, mains_hz, limb[1], 2.0),
                                     cfg.shape_resolution_hz)
-    env = qm.window_rms(y, fs, cfg.window_s)
-    modulation = qm.modulation_db(env)
+    env = c["env"]
     band = (f >= limb[0]) & (f <= limb[1])
     with np.errstate(divide="ignore", invalid="ignore"):
         mains_ratio = np.nan_to_num(p[band & qm.mains_mask(f, fs, mains_hz, limb[1], 1.0)]
                                     .sum(axis=0) / p[band].sum(axis=0))
     off_mains = band & ~qm.mains_mask(f, fs, mains_hz, limb[1], 2.0)
     band_rms = np.sqrt(p[off_mains].sum(axis=0) * (f[1] - f[0]))
-    peaks = qm.r_peaks(x, fs)
-    ecg = qm.ecg_fraction(y, peaks, fs)
-    low_w, band_w = qm.motion_windows(x, y, peaks, fs, cfg.motion_low_hz, bands, cfg.window_s)
-    moving = (low_w > cfg.motion_uv) & (low_w > cfg.motion_ratio * band_w)
-    motion = np.where(moving, low_w, 0.0).max(axis=0)
-
-    noise = np.full(n_ch, np.nan)
+    moving = (c["low"] > cfg.motion_uv) & (c["low"] > cfg.motion_ratio * env)
+    motion = np.where(moving, c["low"], 0.0).max(axis=0)
     snr = np.full(n_ch, np.nan)
-    if rest_uv is not None:
-        noise = _rest_noise(rest_uv, n_ch, fs, bands, full_scale_uv, mains_hz, cfg,
-                            filter_config, reg)
+    if noise is None:
+        noise = np.full(n_ch, np.nan)
+    else:
         with np.errstate(divide="ignore", invalid="ignore"):
             snr = 20 * np.log10(np.quantile(env, 0.95, axis=0) / noise)
-
-    n_spikes = spike_mask.sum(axis=0)
+    modulation = qm.modulation_db(env)
     measures = dict(flatness=flatness, modulation=modulation, mains=mains_ratio,
-                    band_rms=band_rms, band_high=limb[1],
-                    motion=motion, ecg=ecg, n_spikes=n_spikes, noise=noise, snr=snr)
+                    band_rms=band_rms, band_high=limb[1], motion=motion, ecg=c["ecg"],
+                    n_spikes=c["n_spikes"], noise=noise, snr=snr)
     flags = tuple(tuple(_channel_flags(amp, measures, j, cfg)) for j in range(n_ch))
     return QualityReport(
         clipping_fraction=amp["rail_frac"], plateau_fraction=amp["plateau"],
-        dead_fraction=amp["dead_frac"], sd_uv=amp["sd"], spectral_flatness=flatness,
+        dead_fraction=amp["dead_frac"], sd_uv=sd, spectral_flatness=flatness,
         modulation_db=modulation, band_rms_uv=band_rms, mains_ratio=mains_ratio,
-        motion_uv=motion,
-        ecg_fraction=ecg, n_spikes=n_spikes, noise_rms_uv=noise, snr_db=snr, flags=flags,
-        mains_hz=mains_hz,
+        motion_uv=motion, ecg_fraction=c["ecg"], n_spikes=c["n_spikes"], noise_rms_uv=noise,
+        snr_db=snr, flags=flags, mains_hz=mains_hz,
     )
 
 

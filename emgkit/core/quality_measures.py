@@ -16,10 +16,10 @@ from scipy import signal
 
 from emgkit.core._common import LowSampleRateWarning
 from emgkit.core.ecg import find_r_peaks, subtract_ecg_template
+from emgkit.core.fftfilt import filter_offline_fft
 from emgkit.core.filters import (
     band_edges,
     design_bandpass,
-    filter_offline,
     notch_frequencies,
 )
 from emgkit.model.config import FilterConfig
@@ -48,13 +48,16 @@ def quality_band(fs_hz: float, region: str = "limb", config: FilterConfig | None
 
 
 def bandpassed(x: np.ndarray, fs_hz: float, bands: list[tuple[float, float]]) -> np.ndarray:
-    """Zero-phase band-pass each column in its band (order 4, mean removed), float64."""
+    """Zero-phase band-pass each column in its band (order 4, mean removed), float64.
+
+    By FFT (:func:`~emgkit.core.fftfilt.filter_offline_fft`: ``sosfiltfilt``'s result).
+    """
     x = np.asarray(x, dtype=np.float64)
     out = np.empty_like(x)
     for band in sorted(set(bands)):
         cols = [j for j, b in enumerate(bands) if b == band]
         sos = _bandpass(fs_hz, band[0], band[1], 4)
-        out[:, cols] = filter_offline(sos, x[:, cols], remove_mean=True)
+        out[:, cols] = filter_offline_fft(sos, x[:, cols], remove_mean=True)
     return out
 
 
@@ -257,6 +260,6 @@ def motion_windows(x: np.ndarray, y: np.ndarray, peaks: list[np.ndarray], fs_hz:
     for j in range(x.shape[1]):
         xj = x[:, j] - x[:, j].mean()
         if peaks[j].size:
-            xj = subtract_ecg_template(xj, fs_hz)
-        low[:, j] = filter_offline(_bandpass(fs_hz, low_hz, bands[j][0], 2), xj)
+            xj = subtract_ecg_template(xj, fs_hz, peaks[j])
+        low[:, j] = filter_offline_fft(_bandpass(fs_hz, low_hz, bands[j][0], 2), xj)
     return window_rms(low, fs_hz, window_s), window_rms(y, fs_hz, window_s)

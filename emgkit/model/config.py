@@ -374,6 +374,11 @@ class QualityConfig(_Config):
     live_window_s, live_interval_s : float
         Live quality: the last ``live_window_s`` of samples are assessed, every
         ``live_interval_s``.
+    segment_s : float
+        Offline, a trial longer than this is judged in equal segments of at most this
+        length and a channel carries the flags of any segment (memory stays bounded
+        whatever the trial's length, and a fault of a few minutes in an hour-long
+        recording is not averaged away).
     """
 
     rail_tolerance: float = 0.999
@@ -400,6 +405,7 @@ class QualityConfig(_Config):
     spike_window_s: float = 0.1
     live_window_s: float = 4.0
     live_interval_s: float = 1.0
+    segment_s: float = 60.0
 
     def __post_init__(self):
         for name in (
@@ -422,7 +428,7 @@ class QualityConfig(_Config):
                            ("crosstalk_lag_s", "s"), ("welch_segment_s", "s"),
                            ("shape_resolution_hz", "Hz"), ("window_s", "s"),
                            ("spike_window_s", "s"), ("live_window_s", "s"),
-                           ("live_interval_s", "s")):
+                           ("live_interval_s", "s"), ("segment_s", "s")):
             check_positive(name, getattr(self, name), unit)
         if isinstance(self.min_snr_db, bool) or not isinstance(self.min_snr_db, int | float) \
                 or not math.isfinite(self.min_snr_db):
