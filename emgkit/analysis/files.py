@@ -123,15 +123,19 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         Naming the file, if the session cannot be analysed (e.g. no MVC trials).
     """
     from emgkit.io.hashing import sha256_file
-    from emgkit.io.reader import SessionFile
+    from emgkit.io.reader import IN_MEMORY_BYTES, SessionFile
+    from emgkit.io.scratch import Scratch
 
     path = Path(path)
     digest = sha256_file(path) if path.is_file() else None
     with SessionFile(path) as sf:
-        session = sf.read_session()
+        # Long trials stay on disk and go through the analysis a few channels at a time.
+        session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
         qualities = session_quality(sf, config.quality)
     try:
-        sm = analyse_session(session, config, name=path.name, qualities=qualities)
+        with Scratch() as scratch:
+            sm = analyse_session(session, config, name=path.name, qualities=qualities,
+                                 scratch=scratch)
     except AnalysisError as e:
         raise AnalysisError(e.message, path) from None
     record = {"path": str(path), "sha256": digest, "subject": session.subject,

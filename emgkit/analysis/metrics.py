@@ -98,6 +98,9 @@ class TrialMetrics:
         How the repetitions were found.
     crosstalk : CrosstalkReport or None
         The medial:lateral hamstring pairs judged for crosstalk in this trial.
+    curves : numpy.ndarray or None
+        ``(n_reps, n_points, n_channels)`` time-normalised envelope of each repetition,
+        in :attr:`unit` (the SPM tests use them).
     """
 
     trial: Trial
@@ -118,6 +121,7 @@ class TrialMetrics:
     unit: str
     segmentation: Segmentation | None = None
     crosstalk: CrosstalkReport | None = None
+    curves: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -240,8 +244,8 @@ class _SessionView:
         t = self._trials[trial_id]
         return SimpleNamespace(id=t.id, task=t.task, fs_hz=t.fs_hz, n_samples=t.n_samples)
 
-    def read_emg(self, trial_id: str):
-        return self._trials[trial_id].emg_uv
+    def read_emg(self, trial_id: str, start: int | None = None, stop: int | None = None):
+        return np.asarray(self._trials[trial_id].emg_uv[start:stop])
 
 
 def _regions(session: Session) -> list[str]:
@@ -277,16 +281,52 @@ def _with_window(config: ProcessingConfig, window_s: float | None) -> Processing
 
 
 def _envelopes(session: Session, config: ProcessingConfig, chains: dict,
-               task: str | None = None, filtered: bool = False) -> dict:
-    """Envelope (and filtered signal) of each trial (of one task), by trial id."""
+               task: str | None = None, filtered: bool = False, scratch=None) -> dict:
+    """Envelope (and filtered signal) of each trial (of one task), by trial id.
+
+    A trial whose EMG is not in memory (:class:`~emgkit.io.reader.StoredEMG`) is
+    processed a few channels at a time into arrays of ``scratch``
+    (:class:`~emgkit.io.scratch.Scratch`, required then).
+    """
     regions = _regions(session)
     out = {}
     for t in session.trials:
         if task is not None and t.task.name != task:
             continue
-        out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, config,
-                                      chains=chains[t.fs_hz], return_filtered=filtered)
+        if isinstance(t.emg_uv, np.ndarray):
+            out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, config,
+                                          chains=chains[t.fs_hz], return_filtered=filtered)
+        else:
+            out[t.id] = _envelopes_on_disk(t, regions, config, chains[t.fs_hz], filtered,
+                                           scratch)
     return out
+
+
+#: Samples held at once per signal when a trial is processed from disk (16 MB of float32):
+#: the channels go through the chain in groups of at most 4 (the FFT filter's own block,
+#: so the numbers are those of the whole-trial path) within this budget.
+DISK_GROUP_SAMPLES = 4 * 2**20
+
+
+def _envelopes_on_disk(trial: Trial, regions, config, chains, filtered: bool, scratch):
+    if scratch is None:
+        raise AnalysisError(f"trial {trial.id} is not in memory and no scratch space was given")
+    n, n_ch = trial.emg_uv.shape
+    name = f"{trial.id}-w{next(iter(chains.values())).envelope_window_s:g}"
+    raw = scratch.copy_of(f"{name}/raw", trial.emg_uv)  # one pass over the session file
+    env = scratch.array(f"{name}/envelope", (n, n_ch))
+    filt = scratch.array(f"{name}/filtered", (n, n_ch)) if filtered else None
+    group = int(max(1, min(4, DISK_GROUP_SAMPLES // max(n, 1))))
+    for a in range(0, n_ch, group):
+        b = min(a + group, n_ch)
+        res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config, chains=chains,
+                                return_filtered=filtered)
+        if filtered:
+            env[:, a:b], filt[:, a:b] = res
+        else:
+            env[:, a:b] = res
+        del res
+    return (env, filt) if filtered else env
 
 
 def session_reference(session: Session, config: ProcessingConfig,
@@ -417,9 +457,9 @@ def _segmentation_fallback(segs: dict) -> Fallback | None:
 def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> list[np.ndarray]:
     """Bursts of each channel over the whole trial (empty where detection is impossible)."""
     out = []
-    for j in range(filtered.shape[1]):
+    for j in range(filtered.shape[1]):  # a channel at a time (it may be read from disk)
         try:
-            out.append(detect_bursts(filtered[:, j], fs_hz, config.onset))
+            out.append(detect_bursts(np.asarray(filtered[:, j]), fs_hz, config.onset))
         except AnalysisError:
             out.append(np.zeros((0, 2), np.int64))
     return out
@@ -464,45 +504,50 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     fs = trial.fs_hz  # filters and spectra: the nominal rate they were designed for
     clock = trial.clock_fs_hz  # seconds: the measured rate where the trial has one
     reps = tuple(reps) or (Repetition(0, trial.n_samples, "whole_trial"),)
+    # Every signal is read a repetition (or a channel) at a time: the envelope and the
+    # filtered signal may be arrays on disk (emgkit.io.scratch), not only in memory.
     # float32 as computed (no full-length float64 copies); sums are taken in float64.
-    pct = percent_of_reference(envelope_uv, reference_uv, channel_names)
-    env = np.asarray(envelope_uv)
-    n_r, n_c = len(reps), env.shape[1]
+    n_r, n_c = len(reps), envelope_uv.shape[1]
+    n_points = config.segmentation.n_points
     res = {k: np.full((n_r, n_c), np.nan) for k in (
         "mean", "peak", "mean_uv", "peak_uv", "iemg_s", "time_to_peak_pct", "onset_s",
         "offset_s", "median_freq_hz", "mean_freq_hz")}
+    curves = np.full((n_r, n_points, n_c), np.nan)
     bursts = _onsets(filtered_uv, fs, config)
     spectral = _spectral(config, chain)
     with warnings.catch_warnings():
         # Said once per trial by the filter chain already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
         for i, r in enumerate(reps):
-            seg = pct[r.start:r.end]
-            if seg.shape[0] == 0:
+            env = np.asarray(envelope_uv[r.start:r.end])
+            if env.shape[0] == 0:
                 continue
+            seg = percent_of_reference(env, reference_uv, channel_names)
             res["mean"][i] = seg.mean(axis=0, dtype=np.float64)
             res["peak"][i] = seg.max(axis=0)
-            res["mean_uv"][i] = env[r.start:r.end].mean(axis=0, dtype=np.float64)
-            res["peak_uv"][i] = env[r.start:r.end].max(axis=0)
+            res["mean_uv"][i] = env.mean(axis=0, dtype=np.float64)
+            res["peak_uv"][i] = env.max(axis=0)
             res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / clock
             res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
+            curves[i] = time_normalise(seg, (Repetition(0, seg.shape[0], r.method),),
+                                       n_points)[0]
             if seg.shape[0] >= 8:
-                md, mn = spectral_frequencies(filtered_uv[r.start:r.end], fs, spectral)
+                md, mn = spectral_frequencies(np.asarray(filtered_uv[r.start:r.end]), fs,
+                                              spectral)
                 res["median_freq_hz"][i], res["mean_freq_hz"][i] = md, mn
             for j, b in enumerate(bursts):
                 k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
                 if k.size:
                     res["onset_s"][i, j] = b[k[0], 0] / clock
                     res["offset_s"][i, j] = b[k[-1], 1] / clock
-    curves = time_normalise(pct, reps, config.segmentation.n_points)
     c_mean, c_sd = ensemble(curves)
     return TrialMetrics(trial, reps, curve_mean=c_mean, curve_sd=c_sd, qc_flags=qc_flags,
                         unit=UNITS[config.normalisation.method], segmentation=segmentation,
-                        **res)
+                        curves=curves, **res)
 
 
 def analyse_session(session: Session, config: ProcessingConfig | None = None,
-                    name: str = "", qualities=None) -> SessionMetrics:
+                    name: str = "", qualities=None, scratch=None) -> SessionMetrics:
     """Analyse every trial of a session.
 
     Parameters
@@ -516,6 +561,9 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     qualities : list of TrialQuality, optional
         From :func:`emgkit.analysis.quality.session_quality` on the session's file; computed
         from the session when None.
+    scratch : emgkit.io.scratch.Scratch, optional
+        Disk space for the signals of trials whose EMG was left on disk
+        (:class:`emgkit.io.reader.StoredEMG`); required when the session has such trials.
 
     Returns
     -------
@@ -530,7 +578,7 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     """
     cfg = ProcessingConfig() if config is None else config
     chains = session_chains(session, cfg)
-    processed = _envelopes(session, cfg, chains, filtered=True)
+    processed = _envelopes(session, cfg, chains, filtered=True, scratch=scratch)
     envelopes = {k: v[0] for k, v in processed.items()}
     if qualities is None:
         qualities = session_quality(_SessionView(session), cfg.quality)

@@ -8,6 +8,7 @@ band-passed signal (:func:`emgkit.core.quality.assess_crosstalk`).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ from emgkit.core.quality import (
     CrosstalkReport,
     QualityReport,
     assess_crosstalk,
-    assess_quality,
+    assess_segments,
     hamstring_pairs,
 )
 from emgkit.io.reader import SessionFile
@@ -57,7 +58,8 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
 
     The first ``rest`` trial at the same sampling rate, if any, is the baseline for the
     noise and SNR checks of the other trials. Railed checks use the device's full scale
-    when the file records one.
+    when the file records one. Long trials are judged in segments read from the file one
+    at a time (:func:`emgkit.core.quality.assess_segments`).
     """
     infos = sf.trial_infos()
     rest_id = next((t.id for t in infos if t.task.name == "rest" and
@@ -68,14 +70,13 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
         if info.n_samples < MIN_QUALITY_SAMPLES:
             out.append(TrialQuality(info.id, sf.montage.names, None))
             continue
-        emg = sf.read_emg(info.id)
         baseline = rest if (rest is not None and info.id != rest_id and
                             info.fs_hz == sf.trial_info(rest_id).fs_hz) else None
-        report = assess_quality(
-            np.asarray(emg, dtype=np.float32), info.fs_hz,
+        report = assess_segments(
+            lambda a, b, tid=info.id: np.asarray(sf.read_emg(tid, a, b), dtype=np.float32),
+            info.n_samples, len(sf.montage.channels), info.fs_hz,
             full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
-            rest_uv=baseline, config=config,
-        )
+            rest_uv=baseline, config=config)
         out.append(TrialQuality(info.id, sf.montage.names, report))
     return out
 
@@ -112,7 +113,12 @@ def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
     pairs = [p for p in hamstring_pairs(montage) if not set(p) & dead]
     if not pairs or np.shape(filtered_uv)[0] < MIN_QUALITY_SAMPLES:
         return flags, None
-    report = assess_crosstalk(filtered_uv, fs_hz, pairs, config=config)
+    # Only the pairs' channels, a channel at a time (the signal may be on disk).
+    cols = sorted({j for p in pairs for j in p})
+    sub = np.column_stack([np.asarray(filtered_uv[:, j]) for j in cols])
+    at = {j: k for k, j in enumerate(cols)}
+    report = assess_crosstalk(sub, fs_hz, [(at[a], at[b]) for a, b in pairs], config=config)
+    report = dataclasses.replace(report, pairs=tuple((cols[a], cols[b]) for a, b in report.pairs))
     extra = report.channel_flags(n_ch)
     return tuple(tuple(f) + x if x and "crosstalk" not in f else tuple(f)
                  for f, x in zip(flags, extra)), report

@@ -218,10 +218,13 @@ def _try_envelope(trial: Trial, montage: Montage, envelope, cfg: SegmentationCon
     if envelope is None:
         raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
     cols = prime_mover_columns(montage, trial.task.name, cfg)
-    e = np.asarray(envelope, dtype=np.float64)[:, cols]
-    scale = np.percentile(e, 95, axis=0)
-    scale[~(scale > 0)] = 1.0
-    reps = threshold_segments((e / scale).mean(axis=1), trial.fs_hz, cfg)
+    # A channel at a time: the envelope may be an array on disk (emgkit.io.scratch).
+    detect = np.zeros(envelope.shape[0])
+    for j in cols:
+        e = np.asarray(envelope[:, j], dtype=np.float64)
+        scale = float(np.percentile(e, 95))
+        detect += e / (scale if scale > 0 else 1.0)
+    reps = threshold_segments(detect / len(cols), trial.fs_hz, cfg)
     return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
 
 

@@ -56,7 +56,8 @@ def _pooled_spectrum(arrays: Sequence[np.ndarray], fs: float):
     Arrays shorter than the segment (2 s, or the longest array) are left out. Returns
     ``(f, p)``, or None when no array holds a second of signal.
     """
-    shaped = [as_2d(x)[0] for x in arrays]
+    # 2-D array-likes (a trial left on disk) are read a segment at a time, never whole
+    shaped = [x if getattr(x, "ndim", None) == 2 else as_2d(x)[0] for x in arrays]
     longest = max((x2.shape[0] for x2 in shaped), default=0)
     seg = min(round(SEGMENT_S * fs), longest)
     if seg < fs:  # under a second: no resolution to tell 50 from 60 Hz

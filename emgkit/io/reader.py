@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from os import PathLike
@@ -33,6 +34,9 @@ from emgkit.model.tasks import Task
 
 #: Values read at once when ``validate`` scans a trial's EMG (bounded memory).
 VALUE_BLOCK = 4_000_000
+#: A trial's EMG larger than this (bytes) stays on disk in :meth:`SessionFile.read_session`
+#: (:class:`StoredEMG`): about 8 minutes of 16 channels at 2 kHz.
+IN_MEMORY_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -275,10 +279,37 @@ class SessionFile:
                 measured_fs_hz=info.measured_fs_hz,
             )
 
-    def read_session(self) -> Session:
-        """Read the whole session into memory."""
-        return Session(self.subject, self.device, self.montage,
-                       [self.read_trial(t) for t in self.trial_ids])
+    def read_session(self, in_memory_bytes: int | None = None) -> Session:
+        """Read the session: metadata, events and signals.
+
+        Parameters
+        ----------
+        in_memory_bytes : int, optional
+            A trial whose EMG is larger than this is not read: its ``emg_uv`` is a
+            :class:`StoredEMG` that reads slices from the file when asked (None: every
+            trial in memory).
+        """
+        trials = []
+        for tid in self.trial_ids:
+            info = self.trial_info(tid)
+            big = in_memory_bytes is not None and \
+                info.n_samples * info.n_channels * 4 > in_memory_bytes
+            if not big:
+                trials.append(self.read_trial(tid))
+                continue
+            trial = self.read_trial(tid, 0, 0)  # metadata and events, no samples
+            ev = self._events(self._group(tid))
+            g = self._group(tid)
+
+            def opt(name, g=g):
+                return g[name][...] if name in g else None
+
+            with damaged(self.path, f"the signals of trial {tid}"):
+                trials.append(dataclasses.replace(
+                    trial, emg_uv=StoredEMG(self.path, tid, (info.n_samples, info.n_channels)),
+                    accel_g=opt("accel"), package_num=opt("package_num"),
+                    timestamps_s=opt("timestamps"), events=ev))
+        return Session(self.subject, self.device, self.montage, trials)
 
     def validate(self) -> list[str]:
         """Return the problems of the file (empty if it is valid).
@@ -321,6 +352,61 @@ class SessionFile:
             return [f"trial {tid}: emg holds {n_bad} non-finite value(s) (NaN or inf), the "
                     f"first at sample {first}"]
         return []
+
+
+class StoredEMG:
+    """A trial's EMG left in its session file, read by slice when used.
+
+    It has an array's ``shape``, ``dtype``, ``ndim`` and indexing (``emg[a:b]``,
+    ``emg[:, j]``, ``emg[a:b, j:k]``).
+
+    Each read opens the file afresh (the analysis may outlive the :class:`SessionFile`).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The session file.
+    trial_id : str
+        The trial.
+    shape : tuple of int
+        ``(n_samples, n_channels)`` as validated when the session was opened.
+    """
+
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, path: str | PathLike, trial_id: str, shape: tuple[int, int]):
+        self.path, self.trial_id = Path(path), trial_id
+        self.shape = (int(shape[0]), int(shape[1]))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the whole array would take in memory."""
+        return self.shape[0] * self.shape[1] * self.dtype.itemsize
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows, cols = key if isinstance(key, tuple) else (key, slice(None))
+        with h5py.File(self.path, "r") as f, damaged(self.path,
+                                                      f"the EMG of trial {self.trial_id}"):
+            ds = f["trials"][self.trial_id]["emg"]
+            if isinstance(cols, (slice, int, np.integer)):
+                return np.asarray(ds[rows, cols], dtype=self.dtype)
+            return np.asarray(ds[rows], dtype=self.dtype)[:, cols]
+
+    def blocks(self, n_rows: int):
+        """Yield ``(start, block)`` of whole rows, ``n_rows`` at a time, from one opening."""
+        with h5py.File(self.path, "r") as f, damaged(self.path,
+                                                      f"the EMG of trial {self.trial_id}"):
+            ds = f["trials"][self.trial_id]["emg"]
+            for a in range(0, self.shape[0], n_rows):
+                yield a, np.asarray(ds[a : a + n_rows], dtype=self.dtype)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self[:]
+        return a if dtype is None else a.astype(dtype)
 
 
 def read_session(path: str | PathLike) -> Session:
