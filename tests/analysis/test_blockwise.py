@@ -16,7 +16,7 @@ from emgkit.core.quality import assess_quality, assess_segments, segment_bounds
 from emgkit.io.reader import SessionFile, StoredEMG
 from emgkit.io.scratch import Scratch
 from emgkit.io.writer import write_session
-from emgkit.model.config import ProcessingConfig, QualityConfig
+from emgkit.model.config import ProcessingConfig
 from emgkit.simulate import default_montage, simulate_session
 
 pytestmark = pytest.mark.filterwarnings("ignore::emgkit.core.LowSampleRateWarning")
