@@ -1,7 +1,7 @@
 """Whole ``emgkit process`` against trial length: wall time, throughput, peak memory.
 
     nice -n 10 python3 benchmarks/bench_scaling.py [--cases 10x2000,30x2000,60x2000,10x16000]
-        [--repeat 1] [--keep DIR]
+        [--repeat 1]
 
 Each case is a session of 16 channels (the simulator's Cyton+Daisy lab session: rest,
 MVCs, a squat set) whose hinge trial is stretched to the case's length by repeating the
