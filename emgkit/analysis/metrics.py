@@ -36,6 +36,7 @@ from emgkit.analysis.mvc_check import (
     percent_of_reference,
     rest_levels,
 )
+from emgkit.analysis.ondisk import envelopes_on_disk
 from emgkit.analysis.quality import session_quality, with_crosstalk
 from emgkit.analysis.segmentation import (
     Repetition,
@@ -297,36 +298,9 @@ def _envelopes(session: Session, config: ProcessingConfig, chains: dict,
             out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, config,
                                           chains=chains[t.fs_hz], return_filtered=filtered)
         else:
-            out[t.id] = _envelopes_on_disk(t, regions, config, chains[t.fs_hz], filtered,
-                                           scratch)
+            out[t.id] = envelopes_on_disk(t, regions, config, chains[t.fs_hz], filtered,
+                                          scratch)
     return out
-
-
-#: Samples held at once per signal when a trial is processed from disk (16 MB of float32):
-#: the channels go through the chain in groups of at most 4 (the FFT filter's own block,
-#: so the numbers are those of the whole-trial path) within this budget.
-DISK_GROUP_SAMPLES = 4 * 2**20
-
-
-def _envelopes_on_disk(trial: Trial, regions, config, chains, filtered: bool, scratch):
-    if scratch is None:
-        raise AnalysisError(f"trial {trial.id} is not in memory and no scratch space was given")
-    n, n_ch = trial.emg_uv.shape
-    name = f"{trial.id}-w{next(iter(chains.values())).envelope_window_s:g}"
-    raw = scratch.copy_of(f"{name}/raw", trial.emg_uv)  # one pass over the session file
-    env = scratch.array(f"{name}/envelope", (n, n_ch))
-    filt = scratch.array(f"{name}/filtered", (n, n_ch)) if filtered else None
-    group = int(max(1, min(4, DISK_GROUP_SAMPLES // max(n, 1))))
-    for a in range(0, n_ch, group):
-        b = min(a + group, n_ch)
-        res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config, chains=chains,
-                                return_filtered=filtered)
-        if filtered:
-            env[:, a:b], filt[:, a:b] = res
-        else:
-            env[:, a:b] = res
-        del res
-    return (env, filt) if filtered else env
 
 
 def session_reference(session: Session, config: ProcessingConfig,

@@ -1,0 +1,72 @@
+"""Filter chain and envelope of a trial that stays on disk, a few channels at a time.
+
+A trial over the in-memory limit (:class:`~emgkit.io.reader.StoredEMG`) is copied once
+into scratch space (:class:`~emgkit.io.scratch.Scratch`) and goes through
+:func:`emgkit.core.process_trial_emg` in groups of channels, so the numbers are those of
+the whole-trial path and memory stays bounded by the group, not the trial.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emgkit.core import process_trial_emg
+from emgkit.errors import AnalysisError
+from emgkit.model.config import ProcessingConfig
+from emgkit.model.session import Trial
+
+if TYPE_CHECKING:
+    from emgkit.io.scratch import Scratch
+
+#: Samples held at once per signal when a trial is processed from disk (16 MB of float32):
+#: the channels go through the chain in groups of at most 4 (the FFT filter's own block,
+#: so the numbers are those of the whole-trial path) within this budget.
+DISK_GROUP_SAMPLES = 4 * 2**20
+
+
+def envelopes_on_disk(trial: Trial, regions: list[str], config: ProcessingConfig,
+                      chains: dict, filtered: bool, scratch: Scratch | None):
+    """Envelope (and filtered signal) of a trial whose EMG stays on disk.
+
+    Parameters
+    ----------
+    trial : Trial
+        A trial whose ``emg_uv`` is a :class:`~emgkit.io.reader.StoredEMG`.
+    regions : list of str
+        Region of each channel (selects each channel's chain).
+    config : ProcessingConfig
+        The processing configuration.
+    chains : dict
+        The trial's chains by region (:func:`emgkit.core.trial_chains`).
+    filtered : bool
+        Also return the filtered signal.
+    scratch : Scratch
+        Where the arrays are kept (required).
+
+    Returns
+    -------
+    numpy.ndarray or tuple of numpy.ndarray
+        The envelope, in microvolts (samples x channels), and the filtered signal if
+        ``filtered``: memory-mapped arrays of ``scratch``, equal to the in-memory path.
+    """
+    if scratch is None:
+        raise AnalysisError(f"trial {trial.id} is not in memory and no scratch space was given")
+    n, n_ch = trial.emg_uv.shape
+    name = f"{trial.id}-w{next(iter(chains.values())).envelope_window_s:g}"
+    raw = scratch.copy_of(f"{name}/raw", trial.emg_uv)  # one pass over the session file
+    env = scratch.array(f"{name}/envelope", (n, n_ch))
+    filt = scratch.array(f"{name}/filtered", (n, n_ch)) if filtered else None
+    group = int(max(1, min(4, DISK_GROUP_SAMPLES // max(n, 1))))
+    for a in range(0, n_ch, group):
+        b = min(a + group, n_ch)
+        res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config, chains=chains,
+                                return_filtered=filtered)
+        if filtered:
+            env[:, a:b], filt[:, a:b] = res
+        else:
+            env[:, a:b] = res
+        del res
+    return (env, filt) if filtered else env
+
+
+__all__ = ["DISK_GROUP_SAMPLES", "envelopes_on_disk"]
