@@ -271,8 +271,10 @@ class SessionFile:
             keep = (ev.sample >= n0) & (ev.sample < max(n1, n0))
             ev = Events(ev.sample[keep] - n0, ev.kind[keep], ev.label[keep], ev.value[keep])
         with damaged(self.path, f"the signals of trial {trial_id}"):
+            emg = g["emg"][sl]
+            self._refuse_nonfinite(trial_id, emg, n0)
             return Trial(
-                id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=g["emg"][sl],
+                id=trial_id, task=info.task, fs_hz=info.fs_hz, emg_uv=emg,
                 accel_g=opt("accel"), package_num=opt("package_num"),
                 timestamps_s=opt("timestamps"), events=ev, start_time=info.start_time,
                 completed=info.completed, source=info.source, notes=info.notes,
@@ -298,6 +300,9 @@ class SessionFile:
                 trials.append(self.read_trial(tid))
                 continue
             trial = self.read_trial(tid, 0, 0)  # metadata and events, no samples
+            bad = self._value_problems(tid, self._group(tid)["emg"])  # a pass in blocks
+            if bad:
+                raise FormatError(f"{bad[0]}; a session's EMG must be finite", self.path)
             ev = self._events(self._group(tid))
             g = self._group(tid)
 
@@ -334,6 +339,15 @@ class SessionFile:
                 problems.append(f"trial {tid}: {int(out.sum())} event(s) outside the trial")
             problems += self._value_problems(tid, g["emg"])
         return problems
+
+    def _refuse_nonfinite(self, tid: str, emg: np.ndarray, offset: int) -> None:
+        """Raise FormatError if a block of a trial's EMG holds NaN or inf."""
+        bad = ~np.isfinite(emg)
+        if bad.any():
+            first = offset + int(np.argwhere(bad)[0][0])
+            raise FormatError(f"trial {tid}: emg holds {int(bad.sum())} non-finite value(s) "
+                              f"(NaN or inf), the first at sample {first}; a session's EMG "
+                              "must be finite", self.path)
 
     def _value_problems(self, tid: str, ds: h5py.Dataset) -> list[str]:
         """Read a trial's EMG in blocks; report damaged chunks and non-finite values."""

@@ -40,8 +40,9 @@ def copy(good, tmp_path):
 
 
 def _check(path, capsys, command="check"):
-    rc = main([command, str(path)] + (["--out", str(path.with_suffix(".csv"))]
-                                      if command == "process" else []))
+    out = {"process": ["--out", str(path.with_suffix(".csv"))],
+           "export": ["--out", str(path.with_name("bids"))]}.get(command, [])
+    rc = main((["export", "bids"] if command == "export" else [command]) + [str(path)] + out)
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     return rc, err
 
@@ -133,8 +134,9 @@ def test_check_refuses_a_hostile_or_damaged_session(copy, capsys, case):
     assert len(err) == 1 and message in err[0] and str(copy) in err[0], err
 
 
-@pytest.mark.parametrize("case", ["external link", "sparse bomb", "rate text", "not utf-8"])
-@pytest.mark.parametrize("command", ["process", "report"])
+@pytest.mark.parametrize("case", ["external link", "sparse bomb", "rate text", "not utf-8",
+                                  "nan emg"])
+@pytest.mark.parametrize("command", ["process", "report", "export"])
 def test_every_command_refuses_them_before_reading_signals(copy, capsys, case, command):
     edit, _ = CASES[case]
     edit(copy)
