@@ -345,8 +345,7 @@ class SessionFile:
         bad = ~np.isfinite(emg)
         if bad.any():
             first = offset + int(np.argwhere(bad)[0][0])
-            raise FormatError(f"trial {tid}: emg holds {int(bad.sum())} non-finite value(s) "
-                              f"(NaN or inf), the first at sample {first}; a session's EMG "
+            raise FormatError(f"{_nonfinite(tid, int(bad.sum()), first)}; a session's EMG "
                               "must be finite", self.path)
 
     def _value_problems(self, tid: str, ds: h5py.Dataset) -> list[str]:
@@ -363,9 +362,14 @@ class SessionFile:
                 n_bad += int(bad.sum())
                 first = a + int(np.argwhere(bad)[0][0]) if first is None else first
         if n_bad:
-            return [f"trial {tid}: emg holds {n_bad} non-finite value(s) (NaN or inf), the "
-                    f"first at sample {first}"]
+            return [_nonfinite(tid, n_bad, first)]
         return []
+
+
+def _nonfinite(tid: str, n_bad: int, first: int) -> str:
+    """Say that a trial's EMG holds NaN or inf (for check and for every reader)."""
+    return (f"trial {tid}: emg holds {n_bad} non-finite value(s) (NaN or inf), the first at "
+            f"sample {first}")
 
 
 class StoredEMG:
