@@ -55,8 +55,9 @@ def select_channels(rec: Recording, montage: Montage, channels: Sequence[int] | 
         if ch.number not in rec.channel_numbers:
             have = _ranges(rec.channel_numbers)
             raise FormatError(
-                f"the montage's channel {ch.number} ({ch.muscle} {ch.side}) is not in the file, "
-                f"which has board inputs {have}", rec.path,
+                f"channel {ch.number} ({ch.muscle} {ch.side}) of montage "
+                f"{montage.source or repr(montage.name)} is not among the recording's board "
+                f"inputs {have}", rec.path,
             )
         cols.append(rec.channel_numbers.index(ch.number))
     if channels is not None and sorted(set(channels)) != sorted(montage.numbers):

@@ -18,6 +18,7 @@ An optional ``[muscles]`` table adds names to the vocabulary, each with its grou
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -73,12 +74,15 @@ class Montage:
         The board the montage was drawn up for.
     extra_muscles : dict
         Muscles added by the montage's ``[muscles]`` table.
+    source : str, optional
+        The file it was read from, for messages (not part of the montage's identity).
     """
 
     name: str
     channels: tuple[Channel, ...]
     board: str | None = None
     extra_muscles: dict[str, Muscle] = field(default_factory=dict)
+    source: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
         if not self.channels:
@@ -164,7 +168,8 @@ def parse_montage(data: dict, source: str = "<montage>") -> Montage:
         region = spec.get("region", "limb")
         if region not in ("limb", "trunk"):
             raise ConfigError(f"[muscles].{mname}.region must be 'limb' or 'trunk'", source)
-        extra[mname] = Muscle(mname, tuple(spec.get("groups", [])), region)
+        name = _text(mname, "[muscles] name", source)
+        extra[mname] = Muscle(name, tuple(spec.get("groups", [])), region)
     raw = data.get("channel")
     if not isinstance(raw, list) or not raw:
         raise ConfigError("a montage needs at least one [[channel]] table", source)
@@ -181,21 +186,37 @@ def parse_montage(data: dict, source: str = "<montage>") -> Montage:
         channels.append(
             Channel(
                 number=ch["number"],
-                muscle=str(ch["muscle"]),
-                side=str(ch["side"]),
-                label=str(ch.get("label", "")),
-                placement=str(ch.get("placement", "")),
+                muscle=_text(ch["muscle"], f"[[channel]] entry {i}: muscle", source),
+                side=_text(ch["side"], f"[[channel]] entry {i}: side", source),
+                label=_text(ch.get("label", ""), f"[[channel]] entry {i}: label", source),
+                placement=_text(ch.get("placement", ""), f"[[channel]] entry {i}: placement",
+                                source),
             )
         )
     try:
         return Montage(
-            name=str(data.get("name", Path(source).stem)),
+            name=_text(data.get("name", Path(source).stem), "name", source),
             channels=tuple(channels),
             board=data.get("board"),
             extra_muscles=extra,
+            source="" if source == "<montage>" else source,
         )
     except ConfigError as e:
         raise ConfigError(e.message, source) from None
+
+
+def _text(value, what: str, source: str) -> str:
+    """``value`` as text for a name or label: no control characters (NUL, newline, ...).
+
+    Such characters cannot be stored as HDF5 strings (NUL), break one-line messages and
+    table rows (newline), or hide what a label says (escape sequences).
+    """
+    text = str(value)
+    bad = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ConfigError(f"{what} contains the control character {bad!r} "
+                          f"(at {text.index(bad)}); names and labels are printable text", source)
+    return text
 
 
 def load_montage(path: str | PathLike) -> Montage:

@@ -77,7 +77,7 @@ def test_import_adds_to_an_existing_session_without_touching_it(
         ("unknown", "unknown format"),
         ("truncated", "line"),
         ("garbled", "line"),
-        ("channel", "the montage's channel 9"),
+        ("channel", "channel 9 (soleus left) of montage "),
         ("muscle", "unknown muscle 'hammy'"),
         ("rate", "expected 1 to 100000 Hz, found '0'"),
         ("nosubject", "give --subject"),
@@ -137,6 +137,8 @@ def test_bad_input_exit_2_one_line_no_partial_file(
     assert line.startswith("emgkit import: error: ")
     assert message in line
     assert "Traceback" not in line
+    if case == "channel":  # the montage at fault is named as well as the recording
+        assert "m9.toml is not among the recording's board inputs 1-4" in line
     if before is None:
         assert not out.exists()
     else:

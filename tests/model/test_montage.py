@@ -56,6 +56,12 @@ def _write(tmp_path, text):
         ('name = "x"\nfoo = 1\n[[channel]]\nnumber = 1\nmuscle = "soleus"\nside = "left"\n',
          "unknown key"),
         ("this is = not [toml", "not valid TOML"),
+        ('[[channel]]\nnumber = 1\nmuscle = "soleus"\nside = "left"\nlabel = "a\\u0000b"\n',
+         r"entry 1: label contains the control character '\\x00'"),
+        ('[[channel]]\nnumber = 1\nmuscle = "soleus"\nside = "left"\nplacement = "x\\ny"\n',
+         r"entry 1: placement contains the control character '\\n'"),
+        ('name = "a\\u001b[31m"\n[[channel]]\nnumber = 1\nmuscle = "soleus"\nside = "left"\n',
+         r"name contains the control character '\\x1b'"),
     ],
 )
 def test_bad_montages_are_config_errors_naming_the_file(tmp_path, text, message):
