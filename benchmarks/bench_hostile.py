@@ -28,8 +28,10 @@ the file (or option) at fault, or leaves an output behind after refusing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import gzip
+import io
 import json
 import os
 import platform
@@ -459,9 +461,14 @@ def main_bench(argv=None) -> int:
             cwd = Path.cwd()
             os.chdir(work)
             try:
-                assert main(a) == 0, c
+                with contextlib.redirect_stdout(io.StringIO()), \
+                        contextlib.redirect_stderr(io.StringIO()):
+                    assert main(a) == 0, c
             finally:
                 os.chdir(cwd)
+        # the same commands on the valid seeds, forked as the mutants are: the time a command
+        # takes on good input here, against which the budget is read
+        valid = run_mutant(warm, tmp, args.timeout_s)
         t0 = time.perf_counter()
         results = []
         for m in mutants:
@@ -471,6 +478,8 @@ def main_bench(argv=None) -> int:
     print(f"# {len(results)} runs of {len(mutants)} mutants in {elapsed:.0f} s, "
           f"{datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
           f"python {platform.python_version()}, seed {args.seed}")
+    print("valid input: " + ", ".join(f"{r.command} {r.wall_s:.1f} s {r.rss_mb:.0f} MB"
+                                      for r in valid))
     print(_markdown(summarise(results)))
     print(f"\nhangs {sum(r.hang for r in results)}, above 1 GB "
           f"{sum(r.rss_mb > RSS_LIMIT_MB for r in results)}, internal errors "

@@ -6,6 +6,8 @@ an :class:`EmgkitError` into one line on stderr and exit code 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 
 
@@ -40,3 +42,20 @@ class AcquisitionError(EmgkitError):
 
 class AnalysisError(EmgkitError):
     """The data do not allow the requested analysis (e.g. no MVC reference)."""
+
+
+@contextmanager
+def about(path: str | PathLike | None, what: str = "") -> Iterator[None]:
+    """Name ``path`` (and ``what`` in it, e.g. ``"trial t001"``) in errors raised inside.
+
+    An :class:`EmgkitError` raised without a file (a filter that cannot be designed at a
+    trial's rate, an analysis the data do not allow) is raised again, of the same type,
+    with ``path`` and ``what`` before its message; one that names a file already passes.
+    A ``path`` of None (data not from a file) adds ``what`` alone.
+    """
+    try:
+        yield
+    except EmgkitError as e:
+        if e.path is not None:
+            raise
+        raise type(e)(f"{what}: {e.message}" if what else e.message, path) from None

@@ -29,7 +29,7 @@ from emgkit.analysis.tables import (
     indices_table,
     metrics_table,
 )
-from emgkit.errors import AnalysisError, ConfigError
+from emgkit.errors import ConfigError, about
 from emgkit.io.cells import neutralise_frame
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.tomlfile import read_toml
@@ -132,12 +132,9 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         # Long trials stay on disk and go through the analysis a few channels at a time.
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
         qualities = session_quality(sf, config.quality)
-    try:
-        with Scratch() as scratch:
-            sm = analyse_session(session, config, name=path.name, qualities=qualities,
-                                 scratch=scratch)
-    except AnalysisError as e:
-        raise AnalysisError(e.message, path) from None
+    with about(path), Scratch() as scratch:
+        sm = analyse_session(session, config, name=path.name, qualities=qualities,
+                             scratch=scratch)
     record = {"path": str(path), "sha256": digest, "subject": session.subject,
               "board": session.device.board, "fs_hz": session.device.fs_hz,
               "mains_hz": session.device.mains_hz,

@@ -21,6 +21,7 @@ from emgkit.core.quality import (
     assess_segments,
     hamstring_pairs,
 )
+from emgkit.errors import about
 from emgkit.io.reader import SessionFile
 from emgkit.model.config import QualityConfig
 
@@ -72,11 +73,12 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
             continue
         baseline = rest if (rest is not None and info.id != rest_id and
                             info.fs_hz == sf.trial_info(rest_id).fs_hz) else None
-        report = assess_segments(
-            lambda a, b, tid=info.id: np.asarray(sf.read_emg(tid, a, b), dtype=np.float32),
-            info.n_samples, len(sf.montage.channels), info.fs_hz,
-            full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
-            rest_uv=baseline, config=config)
+        with about(getattr(sf, "path", None), f"trial {info.id}"):
+            report = assess_segments(
+                lambda a, b, tid=info.id: np.asarray(sf.read_emg(tid, a, b), np.float32),
+                info.n_samples, len(sf.montage.channels), info.fs_hz,
+                full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
+                rest_uv=baseline, config=config)
         out.append(TrialQuality(info.id, sf.montage.names, report))
     return out
 

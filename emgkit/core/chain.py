@@ -42,7 +42,8 @@ def check_cutoff(name: str, cutoff_hz: float, fs_hz: float) -> float:
     if not c > 0:
         raise ConfigError(f"{name}={cutoff_hz:g} must be > 0 Hz")
     if c >= nyq:
-        raise ConfigError(f"{name}={cutoff_hz:g} must be < fs_hz/2 = {nyq:g}")
+        raise ConfigError(f"{name}={cutoff_hz:g} must be < fs_hz/2 = {nyq:g} Hz (the data "
+                          f"are sampled at {fs_hz:g} Hz)")
     return c
 
 

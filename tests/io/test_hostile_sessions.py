@@ -116,6 +116,9 @@ CASES = {
     "rate negative": (_attr("fs_hz", -250.0), "fs_hz must be 1 to 100000 Hz"),
     "rate text": (_attr("fs_hz", "abc"), "fs_hz must be 1 to 100000 Hz, found 'abc'"),
     "rate nan": (_attr("fs_hz", np.nan), "fs_hz must be 1 to 100000 Hz"),
+    # a rate the format allows but the band-pass cannot run at: the trial is named
+    "rate under the band": (_attr("fs_hz", 3.0), "trial t002: low_hz=20 must be < fs_hz/2 = "
+                                                 "1.5 Hz (the data are sampled at 3 Hz)"),
     "not utf-8": (_attr("notes", np.void(b"\xff\xfe\xfa")), "attribute 'notes' must be text"),
     "complex emg": (_emg_of(np.complex64), "emg has type complex64, expected float32"),
     "int8 emg": (_emg_of(np.int8), "emg has type int8, expected float32"),
@@ -135,7 +138,7 @@ def test_check_refuses_a_hostile_or_damaged_session(copy, capsys, case):
 
 
 @pytest.mark.parametrize("case", ["external link", "sparse bomb", "rate text", "not utf-8",
-                                  "nan emg"])
+                                  "nan emg", "rate under the band"])
 @pytest.mark.parametrize("command", ["process", "report", "export"])
 def test_every_command_refuses_them_before_reading_signals(copy, capsys, case, command):
     edit, _ = CASES[case]
