@@ -23,8 +23,10 @@ A protocol is a list of ``[[step]]`` tables run in order (format in
     lead_in_s = 3            # before the first repetition
 
 A set trial carries ``set_start``/``set_end`` and ``rep_start``/``rep_end`` events at
-the tempo's times. The runner asks the operator before each trial (go, repeat the last
-trial, skip, quit), or with ``unattended`` runs on the protocol's own timings.
+the tempo's times, and a ``phase`` event at the cued start of each phase of the tempo
+that lasts (``lowering``, ``bottom``, ``lifting``, ``top``). The runner asks the operator
+before each trial (go, repeat the last trial, skip, quit), or with ``unattended`` runs on
+the protocol's own timings.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from os import PathLike
 
 from emgkit.errors import ConfigError
 from emgkit.model.muscles import GROUPS, MUSCLES
+from emgkit.model.session import PHASES
 from emgkit.model.tasks import Task, parse_task
 from emgkit.model.tomlfile import read_toml
 
@@ -125,7 +128,11 @@ def _set_trial(step: dict, task: Task, where: str, k: int, n_sets: int, countdow
     ev = [(0.0, "set_start", str(k))]
     for r in range(reps):
         t0 = lead + r * rep_s
-        ev += [(t0, "rep_start", str(r + 1)), (t0 + rep_s, "rep_end", str(r + 1))]
+        ev.append((t0, "rep_start", str(r + 1)))
+        # the tempo's phases at their cued times (emgkit.analysis.phases)
+        starts = [t0 + float(sum(tempo[:k])) for k in range(len(tempo))]
+        ev += [(t, "phase", name) for t, name, d in zip(starts, PHASES, tempo) if d > 0]
+        ev.append((t0 + rep_s, "rep_end", str(r + 1)))
     ev.append((total, "set_end", str(k)))
     load = f" {task.load_kg:g} kg" if task.load_kg is not None else ""
     title = f"{task.name} {task.variant or ''}{load} set {k}/{n_sets}: {reps} reps".replace(

@@ -28,6 +28,7 @@ from emgkit.analysis.tables import (
     curves_table,
     indices_table,
     metrics_table,
+    phases_table,
 )
 from emgkit.errors import ConfigError, about
 from emgkit.io.cells import neutralise_frame
@@ -38,7 +39,9 @@ from emgkit.model.tomlfile import read_toml
 TABLE_SUFFIXES = (".csv", ".parquet")
 #: Tables written beside the metrics table, by name part (the group statistics last,
 #: :mod:`emgkit.analysis.groupstats`).
-EXTRA_TABLES = ("comparisons", "indices", "curves", "mixed", "spm", "reliability", "context")
+GROUP_TABLES = ("mixed", "spm", "reliability", "context")
+#: ``phases`` is written only when some trial marks movement phases.
+EXTRA_TABLES = ("comparisons", "indices", "curves", "phases", *GROUP_TABLES)
 #: The slow group table, written only when asked for (``--sensitivity``).
 SENSITIVITY_TABLE = "sensitivity"
 
@@ -175,13 +178,20 @@ def processing_record(sm: SessionMetrics) -> dict:
 
 
 def analysis_tables(metrics: Sequence[SessionMetrics]) -> dict:
-    """Return the ``metrics``, ``comparisons``, ``indices`` and ``curves`` tables."""
-    return {
+    """Return the ``metrics``, ``comparisons``, ``indices`` and ``curves`` tables.
+
+    And ``phases`` when some trial marks movement phases (:mod:`emgkit.analysis.phases`).
+    """
+    tables = {
         "metrics": metrics_table(metrics),
         "comparisons": comparisons_table(compare(metrics)),
         "indices": indices_table(metrics),
         "curves": curves_table(metrics),
     }
+    phases = phases_table(metrics)
+    if len(phases):
+        tables["phases"] = phases
+    return tables
 
 
 def analyse_files(paths: Sequence[str | PathLike], config: ProcessingConfig,
@@ -238,7 +248,7 @@ def _with_statistics(tables: dict, metrics: Sequence[SessionMetrics], alpha: flo
 
     run = AnalysisRun(tuple(metrics), (), tables, (), ProcessingConfig())
     gs = group_statistics(run, alpha=alpha, sensitivity=sensitivity)
-    names = [*EXTRA_TABLES[3:], *([SENSITIVITY_TABLE] if sensitivity else [])]
+    names = [*GROUP_TABLES, *([SENSITIVITY_TABLE] if sensitivity else [])]
     return {**tables, **{k: gs.tables[k] for k in names}}, tuple(gs.sentences)
 
 

@@ -37,6 +37,7 @@ from emgkit.analysis.mvc_check import (
     rest_levels,
 )
 from emgkit.analysis.ondisk import envelopes_on_disk
+from emgkit.analysis.phases import PhaseAmplitudes, PhaseMetrics, trial_phases
 from emgkit.analysis.quality import session_quality, with_crosstalk
 from emgkit.analysis.segmentation import (
     Repetition,
@@ -102,6 +103,9 @@ class TrialMetrics:
     curves : numpy.ndarray or None
         ``(n_reps, n_points, n_channels)`` time-normalised envelope of each repetition,
         in :attr:`unit` (the SPM tests use them).
+    phases : PhaseMetrics or None
+        The amplitudes of each repetition's phases (:mod:`emgkit.analysis.phases`); None
+        when the trial marks no phases.
     """
 
     trial: Trial
@@ -123,6 +127,7 @@ class TrialMetrics:
     segmentation: Segmentation | None = None
     crosstalk: CrosstalkReport | None = None
     curves: np.ndarray | None = None
+    phases: PhaseMetrics | None = None
 
 
 @dataclass(frozen=True)
@@ -489,6 +494,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     curves = np.full((n_r, n_points, n_c), np.nan)
     bursts = _onsets(filtered_uv, fs, config)
     spectral = _spectral(config, chain)
+    phases = PhaseAmplitudes(trial_phases(trial, reps, config.segmentation), n_c)
     with warnings.catch_warnings():
         # Said once per trial by the filter chain already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
@@ -505,6 +511,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
             curves[i] = time_normalise(seg, (Repetition(0, seg.shape[0], r.method),),
                                        n_points)[0]
+            phases.add(i, r, seg, env, clock)
             if seg.shape[0] >= 8:
                 md, mn = spectral_frequencies(np.asarray(filtered_uv[r.start:r.end]), fs,
                                               spectral)
@@ -517,7 +524,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     c_mean, c_sd = ensemble(curves)
     return TrialMetrics(trial, reps, curve_mean=c_mean, curve_sd=c_sd, qc_flags=qc_flags,
                         unit=UNITS[config.normalisation.method], segmentation=segmentation,
-                        curves=curves, **res)
+                        curves=curves, phases=phases.result(), **res)
 
 
 def analyse_session(session: Session, config: ProcessingConfig | None = None,

@@ -150,7 +150,24 @@ def inclination_deg(accel_g: np.ndarray, fs_hz: float,
     return np.degrees(np.arctan2(a[:, 0], a[:, 2]))
 
 
-def _from_markers(trial: Trial) -> np.ndarray:
+def marker_samples(trial: Trial, label: str) -> np.ndarray:
+    """Return the samples of the ``marker`` events labelled ``label``, in time order."""
+    ev = trial.events
+    keep = (ev.kind == "marker") & (ev.label.astype(str) == label)
+    return np.sort(ev.sample[keep])
+
+
+def _from_rep_marker(trial: Trial, cfg: SegmentationConfig) -> np.ndarray:
+    at = np.unique(marker_samples(trial, cfg.rep_marker))
+    if cfg.boundaries == "cycles":
+        return np.column_stack((at[:-1], at[1:])).astype(np.int64).reshape(-1, 2)
+    pairs = at[: at.size // 2 * 2].reshape(-1, 2)  # start, end (inclusive) of each
+    return np.column_stack((pairs[:, 0], pairs[:, 1] + 1)).astype(np.int64)
+
+
+def _from_markers(trial: Trial, cfg: SegmentationConfig) -> np.ndarray:
+    if cfg.rep_marker:
+        return _from_rep_marker(trial, cfg)
     starts = trial.events.of_kind("rep_start").sample
     ends = trial.events.of_kind("rep_end").sample + 1
     if starts.size == 0:
@@ -177,7 +194,8 @@ class Segmentation:
     method : str
         ``markers``, ``accel``, ``envelope`` or ``whole_trial``.
     attempts : tuple of str
-        What each method tried found, in order (``"markers: none in the trial"``).
+        What each method tried found, in order
+        (``"markers: no rep_start/rep_end markers in the trial"``).
     fallback : str or None
         A plain sentence when the whole trial stands in for repetitions that were looked
         for and not found; None otherwise (``mvc`` and ``rest`` trials are whole trials
@@ -191,10 +209,13 @@ class Segmentation:
 
 
 def _try_markers(trial: Trial, cfg: SegmentationConfig):
-    reps = _from_markers(trial)
+    reps = _from_markers(trial, cfg)
+    what = (f"marker {cfg.rep_marker!r} events" if cfg.rep_marker else
+            "rep_start/rep_end markers")
     if not reps.size and cfg.method == "markers":
-        raise AnalysisError(f"trial {trial.id} has no rep_start/rep_end markers")
-    return reps, (f"{len(reps)} found" if reps.size else "none in the trial")
+        raise AnalysisError(f"trial {trial.id} has no repetitions from {what}")
+    return reps, (f"{len(reps)} found" + (f" from {what}" if cfg.rep_marker else "")
+                  if reps.size else f"no {what} in the trial")
 
 
 def _try_accel(trial: Trial, cfg: SegmentationConfig):

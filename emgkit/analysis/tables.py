@@ -29,6 +29,13 @@ INDEX_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "r
                  "index_name", "value", "unit")
 CURVE_COLUMNS = ("subject", "session", "trial", "task", "variant", "load_kg", "channel",
                  "muscle", "side", "pct_time", "mean", "sd", "n_reps", "unit", "label")
+PHASE_COLUMNS = (
+    "subject", "session", "trial", "task", "variant", "load_kg", "rep", "rep_method",
+    "phase", "phase_source", "channel", "muscle", "side", "label", "start_s", "end_s",
+    "duration_s", "mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s", "mean_pct_peak",
+    "peak_pct_peak", "mean_uv", "peak_uv", "qc_flags", "normalisation", "mvc_check",
+    "interpretable",
+)
 COMPARISON_COLUMNS = (
     "level", "subject", "session", "comparison", "a", "b", "measure", "channel", "muscle",
     "side", "index_name", "n", "mean_a", "mean_b", "diff", "ci_low", "ci_high", "hedges_g",
@@ -54,39 +61,53 @@ def _rep_numbers(tm: TrialMetrics) -> np.ndarray:
     return np.arange(1, len(tm.reps) + 1)
 
 
+def _channel_columns(sm: SessionMetrics, tm: TrialMetrics, n_rows: int,
+                     amplitudes: tuple[np.ndarray, np.ndarray, np.ndarray]) -> dict:
+    """Return the per-channel columns of ``n_rows`` row blocks: montage, amplitudes, checks.
+
+    ``amplitudes`` are the ``(n_rows, n_channels)`` mean, peak and integral in the
+    trial's unit, put in that unit's columns (the others NaN).
+    """
+    chans = sm.session.montage.channels
+    n_c = len(chans)
+    cols: dict = {
+        "channel": np.tile([c.number for c in chans], n_rows),
+        "muscle": np.tile([c.muscle for c in chans], n_rows),
+        "side": np.tile([c.side for c in chans], n_rows),
+        "label": np.tile([c.label for c in chans], n_rows),
+    }
+    for c in ("mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s", "mean_pct_peak",
+              "peak_pct_peak"):
+        cols[c] = np.full(n_rows * n_c, np.nan)
+    for col, arr in zip(_AMPLITUDE[tm.unit], amplitudes):
+        if col is not None:
+            cols[col] = arr.ravel()
+    cols["qc_flags"] = np.tile([";".join(f) for f in tm.qc_flags], n_rows)
+    cols["normalisation"] = sm.config.normalisation.method
+    checks = sm.checks or ()
+    cols["mvc_check"] = np.tile([c.check for c in checks] or ["ok"] * n_c, n_rows)
+    cols["interpretable"] = np.tile(
+        np.array([c.interpretable for c in checks] or [True] * n_c, bool), n_rows)
+    return cols
+
+
 def metrics_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
     """One row per subject x trial x repetition x channel (see the module notes)."""
     frames = []
     for sm in metrics:
-        chans = sm.session.montage.channels
-        n_c = len(chans)
+        n_c = len(sm.session.montage.channels)
         for tm in sm.trials:
             n_r = len(tm.reps)
             fs = tm.trial.clock_fs_hz
-            cols: dict = {k: v for k, v in _trial_keys(sm, tm).items()}
+            cols: dict = dict(_trial_keys(sm, tm))
             cols["rep"] = np.repeat(_rep_numbers(tm), n_c)
             cols["rep_method"] = np.repeat([r.method for r in tm.reps], n_c)
-            cols["channel"] = np.tile([c.number for c in chans], n_r)
-            cols["muscle"] = np.tile([c.muscle for c in chans], n_r)
-            cols["side"] = np.tile([c.side for c in chans], n_r)
-            cols["label"] = np.tile([c.label for c in chans], n_r)
             cols["start_s"] = np.repeat([r.start / fs for r in tm.reps], n_c)
             cols["end_s"] = np.repeat([r.end / fs for r in tm.reps], n_c)
-            for c in ("mean_pct_mvc", "peak_pct_mvc", "iemg_pct_mvc_s", "mean_pct_peak",
-                      "peak_pct_peak"):
-                cols[c] = np.full(n_r * n_c, np.nan)
-            for col, arr in zip(_AMPLITUDE[tm.unit], (tm.mean, tm.peak, tm.iemg_s)):
-                if col is not None:
-                    cols[col] = arr.ravel()
+            cols.update(_channel_columns(sm, tm, n_r, (tm.mean, tm.peak, tm.iemg_s)))
             for c in ("time_to_peak_pct", "onset_s", "offset_s", "median_freq_hz",
                       "mean_freq_hz", "mean_uv", "peak_uv"):
                 cols[c] = getattr(tm, c).ravel()
-            cols["qc_flags"] = np.tile([";".join(f) for f in tm.qc_flags], n_r)
-            cols["normalisation"] = sm.config.normalisation.method
-            checks = sm.checks or ()
-            cols["mvc_check"] = np.tile([c.check for c in checks] or ["ok"] * n_c, n_r)
-            cols["interpretable"] = np.tile(
-                np.array([c.interpretable for c in checks] or [True] * n_c, bool), n_r)
             frames.append(_full(cols, n_r * n_c))
     return _frame(frames, METRIC_COLUMNS)
 
@@ -106,6 +127,31 @@ def indices_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
                     rows.append({**keys, "rep": int(rep), "side": side, "index_name": name,
                                  "value": float(val), "unit": "ratio"})
     return pd.DataFrame(rows, columns=list(INDEX_COLUMNS))
+
+
+def phases_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:
+    """One row per subject x trial x repetition x phase x channel (trials with phases)."""
+    frames = []
+    for sm in metrics:
+        n_c = len(sm.session.montage.channels)
+        for tm in sm.trials:
+            pm = tm.phases
+            if pm is None:
+                continue
+            n_p, fs = len(pm.phases), tm.trial.clock_fs_hz
+            reps = _rep_numbers(tm)
+            cols: dict = dict(_trial_keys(sm, tm))
+            cols["rep"] = np.repeat([reps[p.rep] for p in pm.phases], n_c)
+            cols["rep_method"] = np.repeat([tm.reps[p.rep].method for p in pm.phases], n_c)
+            cols["phase"] = np.repeat([p.name for p in pm.phases], n_c)
+            cols["phase_source"] = np.repeat([p.source for p in pm.phases], n_c)
+            cols["start_s"] = np.repeat([p.start / fs for p in pm.phases], n_c)
+            cols["end_s"] = np.repeat([p.end / fs for p in pm.phases], n_c)
+            cols["duration_s"] = cols["end_s"] - cols["start_s"]
+            cols.update(_channel_columns(sm, tm, n_p, (pm.mean, pm.peak, pm.iemg_s)))
+            cols["mean_uv"], cols["peak_uv"] = pm.mean_uv.ravel(), pm.peak_uv.ravel()
+            frames.append(_full(cols, n_p * n_c))
+    return _frame(frames, PHASE_COLUMNS)
 
 
 def curves_table(metrics: Sequence[SessionMetrics]) -> pd.DataFrame:

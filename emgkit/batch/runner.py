@@ -33,7 +33,8 @@ from pathlib import Path
 from emgkit.errors import ConfigError
 from emgkit.model.config import ProcessingConfig
 
-#: Tables written per session, by name (``metrics`` first).
+#: Tables written per session, by name (``metrics`` first); ``phases`` as well when the
+#: session marks movement phases.
 TABLES = ("metrics", "comparisons", "indices", "curves")
 EXECUTORS = ("serial", "pool", "dask")
 
@@ -156,11 +157,12 @@ def process_session(path: str, name: str, out_dir: str, config: ProcessingConfig
         if not force and _up_to_date(folder, input_sha, cfg_sha):
             return SessionResult(path, name, "skipped")
         run = analyse_files([path], config)
+        tables = [*TABLES, *(["phases"] if "phases" in run.tables else [])]
         record = provenance(run, "emgkit batch", config_file,
-                            {t: f"{t}.csv" for t in TABLES})
+                            {t: f"{t}.csv" for t in tables})
         record["batch"] = {"input_sha256": input_sha, "config_sha256": cfg_sha}
         with atomic_folder(folder, replace=True) as tmp:  # a session's results appear whole
-            for t in TABLES:
+            for t in tables:
                 write_table(run.tables[t], tmp / f"{t}.csv", ".csv")
             (tmp / "provenance.json").write_text(json.dumps(record, indent=2, allow_nan=False),
                                                  encoding="utf-8")

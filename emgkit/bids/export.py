@@ -53,6 +53,7 @@ EVENT_LEVELS = {
     "rep_end": "end of a repetition (value: repetition number)",
     "set_start": "start of a set (value: set number)",
     "set_end": "end of a set (value: set number)",
+    "phase": "start of a movement phase (value: lowering, bottom, lifting or top)",
     "marker": "operator or board marker (value: its text)",
     "gap": "lost packets before this sample; duration: the missing time",
     "note": "free-text note (value: its text)",

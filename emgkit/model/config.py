@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from emgkit._validate import check_nonnegative, check_option, check_positive
 from emgkit.errors import ConfigError
+from emgkit.model.session import PHASES
 
 _T = TypeVar("_T")
 
@@ -456,6 +457,21 @@ def _prime_movers(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(sorted(out))
 
 
+def _phase_markers(value: Any) -> tuple[tuple[str, str], ...]:
+    """Normalise phase markers (a TOML table or pairs) to pairs in the order of PHASES."""
+    items = value.items() if isinstance(value, dict) else value
+    try:
+        pairs = dict((str(k), v) for k, v in items)
+    except (TypeError, ValueError):
+        pairs = None
+    if pairs is None or not all(isinstance(v, str) and v for v in pairs.values()):
+        raise ConfigError("phase_markers must be a table of phase = \"marker label\", e.g. "
+                          f"{{ lifting = \"12\" }}, but got {value!r}")
+    for name in pairs:
+        check_option("phase_markers", name, PHASES)
+    return tuple((k, pairs[k]) for k in PHASES if k in pairs)
+
+
 @dataclass(frozen=True)
 class SegmentationConfig(_Config):
     """Repetition segmentation (see :mod:`emgkit.analysis.segmentation`).
@@ -495,6 +511,18 @@ class SegmentationConfig(_Config):
         envelope and rises as ``sin^2`` from the start of the movement.
     n_points : int
         Points of the time-normalised curves (101: 0 to 100 % in steps of 1 %).
+    rep_marker : str
+        The label of the ``marker`` events that bound repetitions, instead of
+        ``rep_start``/``rep_end`` events: a trigger pin's number (``"11"`` for D11), an
+        XDF marker string, a C3D event (``"General Foot Strike"``). With ``boundaries =
+        "bursts"`` they come in pairs (the start and the end of each repetition); with
+        ``"cycles"`` each starts a repetition that ends where the next starts (the last
+        has no end and is dropped). Empty: ``rep_start``/``rep_end`` events.
+    phase_markers : tuple of (str, str)
+        Phase (one of ``lowering``, ``bottom``, ``lifting``, ``top``) to the label of the
+        ``marker`` events that start it, for phases marked by a trigger, an XDF marker
+        stream or C3D events; in TOML a table, e.g. ``{ lifting = "12" }``. ``phase``
+        events (a protocol's tempo) are used as well.
     """
 
     method: str = "auto"
@@ -508,10 +536,16 @@ class SegmentationConfig(_Config):
     accel_lowpass_hz: float = 5.0
     accel_edge_fraction: float = 0.005
     n_points: int = 101
+    rep_marker: str = ""
+    phase_markers: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self):
         check_option("method", self.method, SEGMENTATION_METHODS)
         object.__setattr__(self, "prime_movers", _prime_movers(self.prime_movers))
+        object.__setattr__(self, "phase_markers", _phase_markers(self.phase_markers))
+        if not isinstance(self.rep_marker, str):
+            raise ConfigError(f"rep_marker must be a marker label (text), but got "
+                              f"{self.rep_marker!r}")
         for name in ("threshold_fraction", "edge_fraction", "accel_edge_fraction"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and 0 < v < 1):

@@ -24,8 +24,14 @@ EVENT_KINDS = (
     "rep_end",
     "set_start",
     "set_end",
+    "phase",  # the first sample of a movement phase; label names it (one of PHASES)
     "note",
 )
+
+#: Movement phases of a repetition, in the order a hinge or a squat goes through them
+#: from standing: the eccentric lowering, a pause at the bottom, the concentric lifting
+#: and a pause at the top (a protocol's ``tempo_s``).
+PHASES = ("lowering", "bottom", "lifting", "top")
 
 _SUBJECT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,63}")  # whole string (fullmatch)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from acquisition.protocol import load_protocol
+from acquisition.protocol import load_protocol, parse_protocol
 from acquisition.setups import protocol_names
 from emgkit.analysis.segmentation import segment_trial
 from emgkit.model import Device, Events, Session, Trial
@@ -45,3 +45,12 @@ def test_protocol_markers_segment_every_repetition():
     n_planned = sum(1 for _, k, _ in ev if k == "rep_start")
     assert len(reps) == n_planned >= 2
     assert {r.method for r in reps} == {"markers"}
+
+
+def test_the_tempo_s_phases_are_phase_events_at_the_cued_times():
+    p = parse_protocol({"step": [{"task": "hinge", "reps": 2, "tempo_s": [2, 0.5, 1.5, 0],
+                                  "lead_in_s": 1}]})
+    phases = [(t, lab) for t, k, lab in p.trials[0].events_s if k == "phase"]
+    # lowering at each start, bottom after 2 s, lifting after 2.5 s; top lasts 0 s: none
+    assert phases == [(1.0, "lowering"), (3.0, "bottom"), (3.5, "lifting"),
+                      (5.0, "lowering"), (7.0, "bottom"), (7.5, "lifting")]

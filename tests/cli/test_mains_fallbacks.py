@@ -108,8 +108,9 @@ def test_segmentation_and_reference_fallbacks_are_said(tmp_path):
     kinds = [f["kind"] for f in run.fallbacks]
     assert kinds == ["mains", "segmentation", "mvc_reference"], run.fallbacks
     seg = run.fallbacks[1]["sentence"]
-    assert seg.startswith("trial t002 (hinge): no repetitions found (markers: none in the "
-                          "trial; accel: no accelerometer; envelope: ") and "whole trial" in seg
+    assert seg.startswith("trial t002 (hinge): no repetitions found (markers: no "
+                          "rep_start/rep_end markers in the trial; accel: no accelerometer; "
+                          "envelope: ") and "whole trial" in seg
     assert "erector_spinae_right from t001 (an effort targeting hamstrings)" in \
         run.fallbacks[2]["sentence"]
     assert all(any(f["sentence"] in w for w in run.warnings) for f in run.fallbacks)
