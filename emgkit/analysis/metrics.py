@@ -37,7 +37,7 @@ from emgkit.analysis.mvc_check import (
     rest_levels,
 )
 from emgkit.analysis.ondisk import envelopes_on_disk
-from emgkit.analysis.phases import PhaseAmplitudes, PhaseMetrics, trial_phases
+from emgkit.analysis.phases import PhaseAmplitudes, PhaseMetrics, amplitudes, trial_phases
 from emgkit.analysis.quality import session_quality, with_crosstalk
 from emgkit.analysis.segmentation import (
     Repetition,
@@ -503,11 +503,8 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             if env.shape[0] == 0:
                 continue
             seg = percent_of_reference(env, reference_uv, channel_names)
-            res["mean"][i] = seg.mean(axis=0, dtype=np.float64)
-            res["peak"][i] = seg.max(axis=0)
-            res["mean_uv"][i] = env.mean(axis=0, dtype=np.float64)
-            res["peak_uv"][i] = env.max(axis=0)
-            res["iemg_s"][i] = seg.sum(axis=0, dtype=np.float64) / clock
+            for key, v in amplitudes(seg, env, clock).items():
+                res[key][i] = v
             res["time_to_peak_pct"][i] = 100.0 * seg.argmax(axis=0) / max(seg.shape[0] - 1, 1)
             curves[i] = time_normalise(seg, (Repetition(0, seg.shape[0], r.method),),
                                        n_points)[0]

@@ -91,6 +91,18 @@ def trial_phases(trial: Trial, reps, cfg: SegmentationConfig) -> tuple[Phase, ..
     return tuple(out)
 
 
+def amplitudes(seg: np.ndarray, env_uv: np.ndarray, clock_fs_hz: float) -> dict:
+    """Return mean, peak and integral of ``seg`` and mean and peak of ``env_uv`` per channel.
+
+    ``seg`` is the normalised envelope over a span (a repetition or a phase), ``env_uv``
+    the same span in microvolts; sums are taken in float64. The metrics of repetitions
+    and of phases are both these.
+    """
+    return {"mean": seg.mean(axis=0, dtype=np.float64), "peak": seg.max(axis=0),
+            "iemg_s": seg.sum(axis=0, dtype=np.float64) / clock_fs_hz,
+            "mean_uv": env_uv.mean(axis=0, dtype=np.float64), "peak_uv": env_uv.max(axis=0)}
+
+
 @dataclass(frozen=True)
 class PhaseMetrics:
     """Amplitudes of each phase; arrays are ``(n_phases, n_channels)``.
@@ -139,14 +151,9 @@ class PhaseAmplitudes:
             if p.rep != rep_index:
                 continue
             a, b = p.start - rep.start, p.end - rep.start
-            s, e = seg[a:b], env_uv[a:b]
-            if s.shape[0] == 0:
-                continue
-            self._res["mean"][k] = s.mean(axis=0, dtype=np.float64)
-            self._res["peak"][k] = s.max(axis=0)
-            self._res["iemg_s"][k] = s.sum(axis=0, dtype=np.float64) / clock_fs_hz
-            self._res["mean_uv"][k] = e.mean(axis=0, dtype=np.float64)
-            self._res["peak_uv"][k] = e.max(axis=0)
+            if b > a:
+                for key, v in amplitudes(seg[a:b], env_uv[a:b], clock_fs_hz).items():
+                    self._res[key][k] = v
 
     def result(self) -> PhaseMetrics | None:
         """Return the phases' metrics, or None when the trial has no phases."""

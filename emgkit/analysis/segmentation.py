@@ -160,7 +160,7 @@ def marker_samples(trial: Trial, label: str) -> np.ndarray:
 def _from_rep_marker(trial: Trial, cfg: SegmentationConfig) -> np.ndarray:
     at = np.unique(marker_samples(trial, cfg.rep_marker))
     if cfg.boundaries == "cycles":
-        return np.column_stack((at[:-1], at[1:])).astype(np.int64).reshape(-1, 2)
+        return np.column_stack((at[:-1], at[1:])).astype(np.int64)
     pairs = at[: at.size // 2 * 2].reshape(-1, 2)  # start, end (inclusive) of each
     return np.column_stack((pairs[:, 0], pairs[:, 1] + 1)).astype(np.int64)
 
