@@ -1,4 +1,4 @@
-"""Lab Streaming Layer outlets for ``emgkit record --lsl-out``: the EMG and the events.
+"""LSL outlets for ``emgkit record --lsl-out`` and ``emgkit view --live --lsl-out``.
 
 Two outlets share LSL's clock, so LabRecorder (or motion-capture software with LSL
 support) records them with the other lab streams in one XDF file:
@@ -9,7 +9,9 @@ support) records them with the other lab streams in one XDF file:
 - ``NAME-Markers`` (type ``Markers``, irregular, one string channel): every event the
   recorder stores in a trial (``rep_start 3``, ``marker 11``, ``gap 12``...) and
   ``trial_start t003 hinge`` / ``trial_end t003`` around each trial, time-stamped with the
-  LSL time of the sample the event is on.
+  LSL time of the sample the event is on. Without a recorder (``view --live`` with no
+  ``--out``) nothing is stored, and the board's own markers (the M key, a trigger pin's
+  rising edges) are published as ``marker VALUE``.
 
 Time stamps: a block's last sample gets the board's host time stamp of that sample
 (BrainFlow's parse time) moved to LSL's clock (``local_clock``); earlier samples are
@@ -62,15 +64,18 @@ def emg_stream_info(pylsl, name: str, montage, fs_hz: float, source_id: str, boa
 
 
 class LslPublisher:
-    """Publishes what a :class:`~acquisition.recorder.Recorder` records as LSL outlets.
+    """Publishes a live source's blocks, and a recorder's events, as LSL outlets.
 
     Parameters
     ----------
-    recorder : Recorder
-        The recorder (not yet started, so that no block is missed); the publisher
-        subscribes to its blocks.
+    info : acquisition.sources.base.SourceInfo
+        The source's description (rate, board).
     montage : Montage
         The session's montage (channel labels, muscles, sides).
+    recorder : Recorder, optional
+        The recorder (not yet started, so that no block is missed): the publisher
+        subscribes to its blocks and publishes the events it stores. Without one, call
+        :meth:`on_block` for every block; the blocks' markers are published.
     name : str
         Prefix of the outlets' names (``NAME-EMG``, ``NAME-Markers``).
     source_id : str
@@ -78,16 +83,16 @@ class LslPublisher:
 
     Examples
     --------
-    >>> rec = Recorder(source, "session.h5")                   # doctest: +SKIP
-    >>> pub = LslPublisher(rec, montage, name="lab1")          # doctest: +SKIP
-    >>> with rec: rec.record_trial(Task("rest"), 10.0)         # doctest: +SKIP
+    >>> rec = Recorder(source, "session.h5")                           # doctest: +SKIP
+    >>> pub = LslPublisher(rec.info, montage, recorder=rec, name="lab1")  # doctest: +SKIP
+    >>> with rec: rec.record_trial(Task("rest"), 10.0)                 # doctest: +SKIP
     """
 
-    def __init__(self, recorder, montage, name: str = "emgkit", source_id: str = ""):
+    def __init__(self, info, montage, *, recorder=None, name: str = "emgkit",
+                 source_id: str = ""):
         pylsl = import_pylsl()
         self._pylsl = pylsl
         self.recorder = recorder
-        info = recorder.info
         self.fs_hz = float(info.fs_hz)
         sid = source_id or f"emgkit-{name}"
         self.emg = pylsl.StreamOutlet(emg_stream_info(pylsl, name, montage, self.fs_hz, sid,
@@ -102,7 +107,8 @@ class LslPublisher:
         self.n_pushed = 0
         self._trial: dict | None = None  # the trial whose events are being published
         self._last_id: str | None = None
-        recorder.subscribe(self._on_block)
+        if recorder is not None:
+            recorder.subscribe(self.on_block)
 
     def wait_for_consumers(self, timeout_s: float) -> bool:
         """Wait until both outlets have a subscriber (e.g. LabRecorder); True if they do."""
@@ -127,14 +133,24 @@ class LslPublisher:
         ts = float(block.timestamps_s[-1]) - self._unix_minus_lsl if block.n_samples else now
         return ts if now - 10.0 < ts <= now + 0.01 else now
 
-    def _on_block(self, block: Block) -> None:
+    def on_block(self, block: Block) -> None:
+        """Publish a block (and the events stored with it); any thread, one at a time."""
         with self._lock:
             if self._closed or block.n_samples == 0:
                 return
             t_last = self._lsl_time(block)
             self.emg.push_chunk(np.ascontiguousarray(block.emg_uv, np.float32), t_last)
             self.n_pushed += block.n_samples
-            self._publish_events(block.n_samples, t_last)
+            if self.recorder is not None:
+                self._publish_events(block.n_samples, t_last)
+            elif block.marker is not None:
+                self._publish_markers(block, t_last)
+
+    def _publish_markers(self, block: Block, t_last: float) -> None:
+        """Push the block's board markers (no recorder: nothing else marks the stream)."""
+        n = block.n_samples
+        for i in np.flatnonzero(block.marker):
+            self._push(f"marker {float(block.marker[i]):g}", t_last - (n - 1 - i) / self.fs_hz)
 
     def _publish_events(self, n_block: int, t_last: float) -> None:
         """Push the events the recorder wrote into the trial(s) this block touched.

@@ -479,10 +479,28 @@ class Recorder:
             if block.n_samples:
                 t.start_at = None
         if t is not None and block.n_samples:
+            self._note_clock_offsets(t)
             if t.write(block, self.info.has_accel, at, missing, labels):
                 self._close_trial(True, "", "duration")
         for cb in self._subscribers:
             cb(block)
+
+    def _note_clock_offsets(self, t: OpenTrial) -> None:
+        """Store a clock-synchronised source's offsets as ``note`` events of the trial.
+
+        A source with ``clock_offsets`` (an LSL stream: ``(when, offset_s)`` pairs) gets
+        the latest offset stored when a trial starts and every new measurement after,
+        each labelled ``lsl_clock_offset_s`` at the sample it arrived at.
+        """
+        offsets = getattr(self.source, "clock_offsets", None)
+        if not offsets:
+            return
+        if t.offsets_done is None:
+            t.offsets_done = len(offsets) - 1
+        new = offsets[t.offsets_done:]
+        t.offsets_done += len(new)
+        t.add_rows([(t.tw.n_samples, "note", "lsl_clock_offset_s", float(off))
+                    for _, off in new])
 
     def _gaps_of(self, block: Block) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Gaps of a block, following on from the last: (at, missing, labels, samples lost).

@@ -97,6 +97,8 @@ class OpenTrial:
         self.flushed = 0
         #: Stream sample the trial starts at (None: the next block).
         self.start_at: int | None = None
+        #: Clock offsets of the source already stored as events (None: none yet).
+        self.offsets_done: int | None = None
         # Held open so that HDF5 writes a dataset's chunks at the file's flush, where a
         # failed write (a full disk) raises, instead of when a transient handle is
         # released, where h5py can only print the error and carry on.

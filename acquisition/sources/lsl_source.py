@@ -8,7 +8,8 @@ none are lost in transit: the packet counter is a running count (no gaps).
 
 Clocks: the inlet measures LSL's clock offset (``time_correction``: add it to the
 sender's time stamps to get this machine's LSL time) when it starts and every
-``offset_interval_s``; :attr:`LslSource.clock_offsets` keeps them, and ``emgkit record``
+``offset_interval_s``; :attr:`LslSource.clock_offsets` keeps them, and the
+:class:`~acquisition.recorder.Recorder` (``emgkit record``, ``emgkit view --live --out``)
 stores them as ``note`` events labelled ``lsl_clock_offset_s`` (value: the offset in
 seconds) in the trial being recorded. Block time stamps are the sender's time stamps
 corrected to this machine's clock, as Unix time.

@@ -27,7 +27,11 @@ import threading
 import time
 from pathlib import Path
 
-from emgkit.cli.board_options import add_board_arguments
+from emgkit.cli.board_options import (
+    add_board_arguments,
+    add_sync_arguments,
+    open_board_source,
+)
 from emgkit.errors import AcquisitionError, ConfigError
 
 NAME = "record"
@@ -52,21 +56,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="run the protocol on its own timings, without prompts")
     p.add_argument("--mains-hz", type=float, choices=(50.0, 60.0),
                    help="mains frequency where the recording is made")
-    sync = p.add_argument_group("synchronisation (docs/synchronisation.md)")
-    sync.add_argument("--trigger-pin", choices=("D11", "D12", "D13", "D17", "D18"),
-                      help="Cyton boards: digital-read mode, rising edges on this pin stored "
-                           "as marker events (value = the pin's number)")
-    sync.add_argument("--lsl-out", action="store_true",
-                      help="publish the EMG (µV) and the events as LSL outlets")
-    sync.add_argument("--lsl-name", default="emgkit",
-                      help="name of the LSL outlets (NAME-EMG, NAME-Markers)")
+    sync = add_sync_arguments(p)
     sync.add_argument("--lsl-wait", type=float, default=0.0, metavar="SECONDS",
                       help="with --lsl-out: wait up to this long for a recorder (LabRecorder) "
                            "to subscribe before recording")
-    sync.add_argument("--lsl-stream", metavar="NAME",
-                      help="for --board lsl: the name of the LSL EMG stream to record")
-    sync.add_argument("--lsl-timeout", type=float, default=10.0, metavar="SECONDS",
-                      help="for --board lsl: how long to look for the stream")
 
 
 def _check_args(args: argparse.Namespace):
@@ -140,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     from emgkit.model.session import Device
 
     montage, protocol, task = _check_args(args)
-    source = _open_source(args, montage)
+    source = open_board_source(args, montage)
     info = source.info
     if info.fs_hz < 1000:
         sys.stderr.write(f"emgkit record: note: {info.fs_hz:g} Hz under-samples surface EMG "
@@ -159,9 +152,6 @@ def run(args: argparse.Namespace) -> int:
             created = True
         rec = Recorder(source, out)
         publisher = _publisher(args, rec, montage)
-        if args.board == "lsl":
-            threading.Thread(target=_offset_notes, args=(rec, source, stop), daemon=True,
-                             name="lsl-offsets").start()
         with rec:
             status = _status_printer(len(montage.channels))
             if protocol is not None:
@@ -192,52 +182,14 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(s, h)
 
 
-def _open_source(args: argparse.Namespace, montage):
-    """Return the (unopened) source the options ask for."""
-    if args.board == "lsl":
-        from acquisition.sources.lsl_source import LslSource
-
-        if not args.lsl_stream:
-            raise ConfigError("--board lsl needs --lsl-stream NAME")
-        if args.trigger_pin:
-            raise ConfigError("--trigger-pin reads a Cyton's pins, not an LSL stream")
-        return LslSource(args.lsl_stream, montage.numbers, resolve_timeout_s=args.lsl_timeout)
-    from acquisition.sources import open_source
-    from acquisition.sources.brainflow_source import silence_brainflow
-
-    silence_brainflow()
-    kw = {"trigger_pin": args.trigger_pin} if args.trigger_pin else {}
-    return open_source(args.board, montage.numbers, serial_port=args.serial_port,
-                       ip_address=args.ip_address, ip_port=args.ip_port,
-                       playback_file=args.playback_file, master_board=args.master_board, **kw)
-
-
-def _offset_notes(rec, source, stop: threading.Event) -> None:
-    """Store the LSL source's clock offsets as ``note`` events of the trial being recorded.
-
-    Each trial gets the latest offset when it starts and every new measurement after.
-    """
-    trial, done = None, 0
-    while not stop.wait(0.25):
-        tid = rec.status().trial_id
-        if tid is None:
-            trial = None
-            continue
-        offsets = source.clock_offsets
-        if tid != trial and offsets:
-            trial, done = tid, len(offsets) - 1
-        for _, offset in offsets[done:]:
-            rec.add_event("note", "lsl_clock_offset_s", offset)
-        done = len(offsets)
-
-
 def _publisher(args: argparse.Namespace, rec, montage):
     """Start the LSL outlets for ``--lsl-out`` (None without it)."""
     if not args.lsl_out:
         return None
     from acquisition.lsl import LslPublisher
 
-    pub = LslPublisher(rec, montage, name=args.lsl_name, source_id=str(Path(args.out).name))
+    pub = LslPublisher(rec.info, montage, recorder=rec, name=args.lsl_name,
+                       source_id=str(Path(args.out).name))
     if args.lsl_wait > 0 and not pub.wait_for_consumers(args.lsl_wait):
         sys.stderr.write(f"emgkit record: note: no LSL recorder subscribed within "
                          f"{args.lsl_wait:g} s; recording anyway\n")

@@ -7,7 +7,10 @@ Forms:
 - ``emgkit view --live --board B [--serial-port P | --ip-address A] --montage M
   [--out SESSION.h5 [--subject ID]] [--protocol P [--unattended]]`` shows a board (or
   ``--board simulated``, the built-in sEMG simulator, or ``--board stored
-  --playback-file SESSION.h5 --trial ID``) live; with ``--out`` trials can be recorded.
+  --playback-file SESSION.h5 --trial ID``, or ``--board lsl --lsl-stream NAME``, an LSL
+  EMG stream) live; with ``--out`` trials can be recorded. ``--lsl-out`` publishes what
+  is shown as LSL outlets (the EMG in µV and the events, as ``emgkit record --lsl-out``);
+  ``--trigger-pin D11`` records a Cyton trigger input's rising edges as markers.
 - ``--config C.toml``: the processing configuration of ``emgkit process``
   (:func:`emgkit.analysis.files.load_config`): a review's analysis (repetitions, MVC
   references, %MVC) and its filtered and envelope views use it; live, the causal core
@@ -22,11 +25,16 @@ Qt and pyqtgraph are imported only when the command runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import time
 from pathlib import Path
 
-from emgkit.cli.board_options import add_board_arguments
+from emgkit.cli.board_options import (
+    add_board_arguments,
+    add_sync_arguments,
+    open_board_source,
+)
 from emgkit.errors import ConfigError
 
 NAME = "view"
@@ -35,12 +43,11 @@ ANALYSIS_WAIT_S = 120.0
 HELP = "the viewer: review a session file, or watch a board live (--live)"
 
 
-
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Add the ``view`` options."""
     p.add_argument("session", nargs="?", metavar="SESSION.h5", help="session file to review")
     p.add_argument("--live", action="store_true", help="watch a board live")
-    add_board_arguments(p, extra_boards=("simulated", "stored"), playback_help=(
+    add_board_arguments(p, extra_boards=("simulated", "stored", "lsl"), playback_help=(
         "--board playback: a BrainFlow file; --board stored: a session file"))
     p.add_argument("--trial", help="--board stored: the trial to replay (default: the first)")
     p.add_argument("--fs-hz", type=float, default=1000.0,
@@ -68,6 +75,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seconds", type=float, default=2.0,
                    help="with --screenshot: how long to run first (default 2); a review "
                         "also waits for its analysis (repetitions, metrics) to finish")
+    add_sync_arguments(p)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -81,6 +89,10 @@ def _check(args: argparse.Namespace) -> None:
         raise ConfigError(f"--window must be 2-30 s, but got {args.window:g}")
     if args.seconds < 0:
         raise ConfigError(f"--seconds must be >= 0, but got {args.seconds:g}")
+    if not args.live and (args.lsl_out or args.trigger_pin or args.lsl_stream):
+        raise ConfigError("--lsl-out, --lsl-stream and --trigger-pin need --live")
+    if args.trigger_pin and args.board in ("simulated", "stored"):
+        raise ConfigError(f"--trigger-pin reads a Cyton's pins, not --board {args.board}")
     if args.screenshot and not Path(args.screenshot).parent.resolve().is_dir():
         raise ConfigError("the screenshot's folder does not exist", args.screenshot)
 
@@ -101,13 +113,15 @@ def _source(args, montage):
             with SessionFile(args.playback_file) as sf:
                 trial = sf.trial_ids[0]
         return StoredTrialSource(args.playback_file, trial, channels=montage.numbers)
-    from acquisition.sources import open_source
-    from acquisition.sources.brainflow_source import silence_brainflow
+    return open_board_source(args, montage)
 
-    silence_brainflow()
-    return open_source(args.board, montage.numbers, serial_port=args.serial_port,
-                       ip_address=args.ip_address, ip_port=args.ip_port,
-                       playback_file=args.playback_file, master_board=args.master_board)
+
+def _publisher(args, montage, info, recorder):
+    """Return the LSL outlets of ``--lsl-out`` for the live feed (its recorder, if any)."""
+    from acquisition.lsl import LslPublisher
+
+    sid = Path(args.out).name if args.out else f"{info.board}-{info.address}"
+    return LslPublisher(info, montage, recorder=recorder, name=args.lsl_name, source_id=sid)
 
 
 def _live_window(args, config):
@@ -130,6 +144,7 @@ def _live_window(args, config):
     protocol = load_protocol(args.protocol) if args.protocol else None
     source = _source(args, montage)
     info = source.info
+    publish = functools.partial(_publisher, args, montage, info) if args.lsl_out else None
     mains = args.mains_hz or getattr(source, "mains_hz", None)
     task = source.trial.task.name if hasattr(source, "trial") else None
     ref = None
@@ -149,7 +164,7 @@ def _live_window(args, config):
     return LiveWindow(source, montage, session_path=args.out, reference_uv=ref,
                       mains_hz=mains, protocol=protocol, unattended=args.unattended,
                       window_s=args.window, view=args.view, task=task, config=config,
-                      scale=args.scale)
+                      scale=args.scale, publish=publish)
 
 
 def run(args: argparse.Namespace) -> int:

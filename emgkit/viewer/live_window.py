@@ -86,6 +86,8 @@ class LiveWindow(ViewerWindow):
         Filters, envelope and normalisation of the causal core (defaults if None).
     scale : str
         Initial amplitude scaling: ``common`` (every row the same µV span) or ``row``.
+    publish : callable, optional
+        Builds the feed's publisher (``--lsl-out``); see :class:`~emgkit.viewer.stream.LiveFeed`.
     """
 
     mode = "live"
@@ -104,11 +106,11 @@ class LiveWindow(ViewerWindow):
     def __init__(self, source, montage: Montage, *, session_path=None, reference_uv=None,
                  mains_hz=None, protocol=None, unattended=False, window_s: float = 10.0,
                  view: str = "filtered", frame_rate_hz: float = 60.0, task: str | None = None,
-                 config=None, scale: str = SCALES[0], parent=None):
+                 config=None, scale: str = SCALES[0], publish=None, parent=None):
         super().__init__(parent)
         self.setWindowTitle(f"emgkit live - {source.info.board} {source.info.address}")
         self.montage = montage
-        self.feed = LiveFeed(source, session_path)
+        self.feed = LiveFeed(source, session_path, publish=publish)
         self.processor = LiveProcessor(source.info.fs_hz, montage,
                                        full_scale_uv=source.info.full_scale_uv,
                                        mains_hz=mains_hz, reference_uv=reference_uv,

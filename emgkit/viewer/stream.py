@@ -432,12 +432,19 @@ class LiveFeed:
         :class:`~acquisition.recorder.Recorder` then reads the source, every block is
         recorded when a trial is open, and the viewer subscribes to it. Without it, a
         plain reader thread feeds the viewer and nothing can be recorded.
+    publish : callable, optional
+        ``publish(recorder_or_None)`` called once the source is open, before the first
+        block, returning a publisher with ``on_block(block)`` and ``close()`` (the LSL
+        outlets of ``--lsl-out``, :class:`acquisition.lsl.LslPublisher`). With a
+        recorder, the publisher subscribes to it; without, the feed hands it every block.
     """
 
-    def __init__(self, source, session_path=None):
+    def __init__(self, source, session_path=None, publish: Callable | None = None):
         self.source = source
         self.session_path = session_path
         self.recorder = None
+        self._publish = publish
+        self.publisher = None
         self._sink: Callable | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -457,8 +464,12 @@ class LiveFeed:
 
             self.recorder = Recorder(self.source, self.session_path)
             self.recorder.subscribe(sink)
+            if self._publish is not None:
+                self.publisher = self._publish(self.recorder)
             self.recorder.start()
             return
+        if self._publish is not None:
+            self.publisher = self._publish(None)
         self.source.start()
         self._thread = threading.Thread(target=self._read_loop, name="viewer-source",
                                         daemon=True)
@@ -474,6 +485,8 @@ class LiveFeed:
                     return
                 if block.n_samples:
                     self._sink(block)
+                    if self.publisher is not None:
+                        self.publisher.on_block(block)
         except AcquisitionError as e:
             self.error = str(e)
 
@@ -502,6 +515,8 @@ class LiveFeed:
                 self.source.close()
         elif self.recorder is not None:
             self.source.close()
+        if self.publisher is not None:
+            self.publisher.close()
 
 
 @dataclass

@@ -131,3 +131,57 @@ def test_lsl_source_records_a_test_outlet_exactly(tmp_path):
     notes = t.events.of_kind("note")
     assert "lsl_clock_offset_s" in set(notes.label)
     assert np.all(np.abs(notes.value) < 1.0)  # the same machine: a tiny offset
+
+
+def test_view_live_lsl_out_publishes_what_it_shows(tmp_path):
+    """``view --live --lsl-out`` without a recorder: the replayed trial's samples arrive
+    unchanged and its board markers arrive as ``marker VALUE`` on their samples."""
+    import dataclasses
+
+    from emgkit.io.writer import write_session
+    from emgkit.model.session import Events
+    from emgkit.simulate import simulate_session
+
+    session, _ = simulate_session(None, 500.0, seed=4)
+    trial = session.trials[0]
+    marks = np.arange(250, trial.n_samples, 500)  # a foot switch every second
+    trial = dataclasses.replace(trial, events=Events(marks, ["marker"] * len(marks),
+                                                     ["11"] * len(marks)))
+    path = tmp_path / "replay.h5"
+    write_session(path, dataclasses.replace(session, trials=[trial]))
+    name = f"emgkit-view-{uuid.uuid4().hex[:8]}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emgkit", "view", "--live", "--board", "stored",
+         "--playback-file", str(path), "--trial", trial.id, "--lsl-out", "--lsl-name", name,
+         "--screenshot", str(tmp_path / "live.png"), "--seconds", "8"],
+        env={**lsl_local.env(), "QT_QPA_PLATFORM": "offscreen"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        emg_in, mk_in = _inlet(name, "EMG"), _inlet(name, "Markers")
+        ch = emg_in.info().desc().child("channels").child("channel")
+        assert ch.child_value("unit") == "microvolts" and ch.child_value("muscle")
+        emg, emg_t, mk, mk_t = [], [], [], []
+        while proc.poll() is None:
+            _drain(emg_in, emg, emg_t)
+            _drain(mk_in, mk, mk_t)
+            time.sleep(0.05)
+        time.sleep(0.5)
+        _drain(emg_in, emg, emg_t)
+        _drain(mk_in, mk, mk_t)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _, err = proc.communicate()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    emg, emg_t = np.asarray(emg, np.float32), np.asarray(emg_t)
+    assert len(emg) >= 1500  # at least 3 of the 8 s replayed reached the inlet
+    # the inlet joined after the first blocks: find where its samples start in the trial
+    i0 = np.flatnonzero(np.all(trial.emg_uv == emg[0], axis=1))
+    assert len(i0) == 1
+    i0 = int(i0[0])
+    np.testing.assert_array_equal(emg, trial.emg_uv[i0:i0 + len(emg)])
+    expected = [int(s) for s in marks if i0 <= s < i0 + len(emg) - 1]
+    got = [i0 + int(np.argmin(np.abs(emg_t - t))) for t in mk_t]
+    assert [m[0] for m in mk] == ["marker 11"] * len(mk)
+    # each on its sample; the markers' inlet may join after the first of them were pushed
+    assert len(got) >= 2 and got == expected[-len(got):]
