@@ -82,3 +82,15 @@ def test_cluster_covers_a_confined_difference():
         start, end = min(cl.start_pct for cl in sig), max(cl.end_pct for cl in sig)
         ok += abs(start - 30) <= 10 and abs(end - 70) <= 10
     assert ok >= 16
+
+
+def test_cluster_p_is_never_below_one_permutation():
+    # a difference larger than any relabelling gives: the observed labelling itself is
+    # the only permutation with so large a cluster, so p is 1 / n_permutations, not 0
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((12, 101)) + 3.0
+    b = rng.standard_normal((12, 101))
+    r = spm_two_sample(a, b)
+    assert r.clusters
+    assert min(c.p for c in r.clusters) == 1 / r.n_permutations
+    assert r.p_min == 1 / r.n_permutations
