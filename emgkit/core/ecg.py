@@ -37,11 +37,25 @@ def find_r_peaks(x: np.ndarray, fs_hz: float) -> np.ndarray:
     at the same place in every beat, which matters more for subtraction than the exact
     R apex.
     """
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 1:
+        raise ValueError(f"x must be (n_samples,), but got shape {x.shape}")
+    return find_r_peaks_columns(x[:, None], fs_hz)[0]
+
+
+def find_r_peaks_columns(x: np.ndarray, fs_hz: float) -> list[np.ndarray]:
+    """:func:`find_r_peaks` of each column of ``(n_samples, n_channels)``, filtered at once."""
     fs = check_fs(fs_hz)
     x = np.asarray(x, dtype=np.float64)
-    if fs < 50 or x.size < int(2 * fs):
-        return np.zeros(0, np.int64)
-    e = filter_offline(_qrs_band(fs), x - x.mean()) ** 2
+    none = np.zeros(0, np.int64)
+    if fs < 50 or x.shape[0] < int(2 * fs):
+        return [none] * x.shape[1]
+    e = np.ascontiguousarray((filter_offline(_qrs_band(fs), x - x.mean(axis=0)) ** 2).T)
+    return [_beats(row, fs) for row in e]
+
+
+def _beats(e: np.ndarray, fs: float) -> np.ndarray:
+    """R peaks in one channel's squared QRS band ``e`` (empty if they are not beats)."""
     height = 0.3 * np.percentile(e, 99.5)
     if not height > 0:
         return np.zeros(0, np.int64)

@@ -34,6 +34,7 @@ longer than the signal, go through :func:`~emgkit.core.filters.filtfilt_into` in
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -111,7 +112,7 @@ def zero_phase_kernel(
         ``(2 L + 1,)`` float64 taps ``h[-L] .. h[L]`` (symmetric), or None if the cascade
         is not stable (a pole on or outside the unit circle) or too long.
     """
-    sos = np.asarray(sos, dtype=np.float64)
+    sos = np.ascontiguousarray(sos, dtype=np.float64)
     r = _max_pole_radius(sos)
     if r >= 1.0:
         return None
@@ -119,12 +120,25 @@ def zero_phase_kernel(
     n_est = 8 if r == 0 else math.ceil(math.log(tol * 1e-3) / math.log(r)) + 8
     if max_len is not None and n_est > max_len:
         return None
+    return _kernel(sos.tobytes(), sos.shape, float(tol), n_est)
+
+
+@functools.lru_cache(maxsize=128)
+def _kernel(sos_bytes: bytes, shape: tuple, tol: float, n_est: int) -> np.ndarray:
+    """Return the truncated kernel of :func:`zero_phase_kernel` (read-only), once per cascade.
+
+    Every segment, channel group and trial of a session at one rate asks for the same
+    few kernels; designing one costs a few milliseconds.
+    """
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(shape)
     grid = 1 << max(10, (4 * n_est - 1).bit_length())
     h = sfft.irfft(sos_power_response(sos, grid), grid)
     mag = np.abs(h[: grid // 2])  # |H|**2 is real and even: h is real and symmetric
     above = np.flatnonzero(mag >= tol * mag.max())
     half_len = int(above[-1]) + 1 if above.size else 1
-    return np.concatenate((h[grid - half_len + 1 :], h[:half_len]))
+    kernel = np.concatenate((h[grid - half_len + 1 :], h[:half_len]))
+    kernel.setflags(write=False)
+    return kernel
 
 
 def _select(cols: list[int]):

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import signal
 
 from emgkit.core._common import LowSampleRateWarning
-from emgkit.core.ecg import find_r_peaks, subtract_ecg_template
+from emgkit.core.ecg import find_r_peaks_columns, subtract_ecg_template
 from emgkit.core.fftfilt import filter_offline_fft
 from emgkit.core.filters import (
     band_edges,
@@ -118,7 +118,7 @@ def modulation_db(env: np.ndarray) -> np.ndarray:
 
 def r_peaks(x: np.ndarray, fs_hz: float) -> list[np.ndarray]:
     """R-peak indices per channel (:func:`~emgkit.core.ecg.find_r_peaks`), empty if none."""
-    return [find_r_peaks(x[:, j], fs_hz) for j in range(x.shape[1])]
+    return find_r_peaks_columns(x, fs_hz)
 
 
 def ecg_fraction(y: np.ndarray, peaks: list[np.ndarray], fs_hz: float,
@@ -189,34 +189,42 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     ok[:-1] &= live[1:]
     ok[[0, -1]] = False
     d = np.where(ok, d, 0.0)
+    a_all = np.abs(d)
     # a lone sample: its two neighbours agree with each other (a sharp but real
     # waveform, such as an electrode pop, moves them apart as well)
     lone = np.zeros(x.shape, bool)
-    lone[1:-1] = np.abs(x[2:] - x[:-2]) <= 0.25 * np.abs(d[1:-1])
+    lone[1:-1] = np.abs(x[2:] - x[:-2]) <= 0.25 * a_all[1:-1]
+    n_ok = ok.sum(axis=0)
+    with np.errstate(invalid="ignore"):  # d is 0 where not ok: the RMS over the ok samples
+        scale = np.sqrt(np.einsum("ij,ij->j", d, d) / n_ok)
+    cand_all = lone & (a_all > 3.0 * np.where(n_ok > 0, scale, np.inf))
     half = min(max(3, round(window_s * fs_hz / 2)), 100)  # <= 201 samples: enough for a median
-    pad = np.abs(np.pad(d, ((half, half), (0, 0)), mode="reflect"))
-    xpad = np.pad(x, ((half, half), (0, 0)), mode="reflect")
-    for j in range(n_ch):
-        a = np.abs(d[:, j])
-        if not ok[:, j].any():
-            continue
-        scale = np.sqrt(np.mean(a[ok[:, j]] ** 2))
-        cand = np.flatnonzero((a > 3.0 * scale) & lone[:, j]) if scale > 0 else \
-            np.zeros(0, np.int64)
+    offs = np.arange(-half, half + 1)
+    for j in np.flatnonzero(cand_all.any(axis=0)):
+        cand = np.flatnonzero(cand_all[:, j])
         for k in range(0, cand.size, 1024):  # bounded memory
             c = cand[k : k + 1024]
-            win = pad[c[:, None] + np.arange(2 * half + 1)[None, :], j]
+            at = _reflect(c[:, None] + offs[None, :], n)  # np.pad's "reflect" at the ends
+            win = a_all[at, j]
+            a = a_all[c, j]
             # robust (another spike nearby does not count), floored at a tenth of the
             # window's RMS: quantised quiet data have a median deviation of 0
             local = np.maximum(np.median(win, axis=1) / 0.6745,
                                0.1 * np.sqrt(np.mean(win * win, axis=1)))
             # the neighbours sit at the local level: not the flank of a real waveform
-            level = np.median(xpad[c[:, None] + np.arange(2 * half + 1)[None, :], j], axis=1)
-            near = np.abs(0.5 * (x[c - 1, j] + x[c + 1, j]) - level) <= 0.25 * a[c]
+            level = np.median(x[at, j], axis=1)
+            near = np.abs(0.5 * (x[c - 1, j] + x[c + 1, j]) - level) <= 0.25 * a
             local = np.where(near, local, np.inf)
             with np.errstate(divide="ignore", invalid="ignore"):
-                ratio[c, j] = np.where(local > 0, a[c] / local, np.inf)
+                ratio[c, j] = np.where(local > 0, a / local, np.inf)
     return ratio
+
+
+def _reflect(i: np.ndarray, n: int) -> np.ndarray:
+    """Map indices outside ``[0, n)`` back into it as ``np.pad(mode="reflect")`` extends."""
+    period = 2 * (n - 1)
+    i = np.abs(i) % period
+    return np.where(i > n - 1, period - i, i)
 
 
 def spikes(ratio: np.ndarray, threshold: float) -> np.ndarray:
@@ -255,11 +263,11 @@ def motion_windows(x: np.ndarray, y: np.ndarray, peaks: list[np.ndarray], fs_hz:
     low_uv, band_uv : numpy.ndarray
         ``(n_windows, n_channels)`` RMS of the low band and of ``y`` (the EMG band).
     """
-    x = np.asarray(x, dtype=np.float64)
-    low = np.empty_like(x)
-    for j in range(x.shape[1]):
-        xj = x[:, j] - x[:, j].mean()
+    low = np.asarray(x, dtype=np.float64) - np.mean(x, axis=0, dtype=np.float64)
+    for j in range(low.shape[1]):
         if peaks[j].size:
-            xj = subtract_ecg_template(xj, fs_hz, peaks[j])
-        low[:, j] = filter_offline_fft(_bandpass(fs_hz, low_hz, bands[j][0], 2), xj)
+            low[:, j] = subtract_ecg_template(low[:, j], fs_hz, peaks[j])
+    for edge in sorted({b[0] for b in bands}):  # the channels of one band in one call
+        cols = [j for j, b in enumerate(bands) if b[0] == edge]
+        low[:, cols] = filter_offline_fft(_bandpass(fs_hz, low_hz, edge, 2), low[:, cols])
     return window_rms(low, fs_hz, window_s), window_rms(y, fs_hz, window_s)
