@@ -37,6 +37,8 @@ from emgkit.model.config import ProcessingConfig
 #: session marks movement phases.
 TABLES = ("metrics", "comparisons", "indices", "curves")
 EXECUTORS = ("serial", "pool", "dask")
+#: The Dask setting through which the nanny gives its workers ``MALLOC_TRIM_THRESHOLD_``.
+NANNY_MALLOC_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,15 @@ def _dask_client(scheduler: str | None, workers: int | None):
         with client:
             yield client
         return
-    with LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                      processes=True, dashboard_address=None) as cluster, \
+    import dask
+
+    # Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which pins
+    # glibc's mmap threshold: every large array is then a fresh mmap, page-faulted and
+    # zeroed, and the pipeline took ~1.5x the CPU time it takes in a pool worker
+    # (docs/performance.md, Batch). Unset (None) keeps glibc's adaptive default.
+    with dask.config.set({NANNY_MALLOC_KEY: None}), \
+            LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                         processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         yield client
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pandas as pd
@@ -69,6 +70,19 @@ def test_dask_local_cluster_gives_identical_metrics(serial, sessions, tmp_path):
     res = run_batch(sessions, tmp_path, executor="dask", workers=2)
     assert res.ok and res.count("done") == N_SESSIONS
     assert _metrics(tmp_path) == _metrics(serial)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:distributed.*")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_local_dask_workers_keep_glibc_malloc_defaults(monkeypatch):
+    # the nanny's default MALLOC_TRIM_THRESHOLD_ made every session ~1.5x slower
+    pytest.importorskip("dask.distributed")
+    from emgkit.batch.runner import _dask_client
+
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with _dask_client(None, 1) as client:
+        env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert list(env.values()) == [None]
 
 
 def test_interrupted_batch_resumes_with_the_rest(serial, sessions, tmp_path):
