@@ -179,12 +179,23 @@ def process_session(path: str, name: str, out_dir: str, config: ProcessingConfig
                          seconds=time.perf_counter() - t0)
 
 
-def _pool_context():
+#: Modules a worker process needs, imported once by the forkserver before it forks workers.
+WORKER_MODULES = ("emgkit.batch.runner", "emgkit.analysis.files")
+
+
+def _pool_context(*extra_modules: str):
+    """Return the start method for worker processes.
+
+    A forkserver that imports :data:`WORKER_MODULES` (and ``extra_modules``), so each
+    worker starts with the pipeline loaded; ``spawn`` where there is no forkserver. The
+    forkserver is started once per process and shared by the pool and the local Dask
+    cluster: the modules it imports are those of whichever asked first.
+    """
     import multiprocessing as mp
 
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["emgkit.batch.runner", "emgkit.analysis.files"])
+        ctx.set_forkserver_preload([*extra_modules, *WORKER_MODULES])
         return ctx
     return mp.get_context("spawn")
 
@@ -192,6 +203,8 @@ def _pool_context():
 @contextlib.contextmanager
 def _dask_client(scheduler: str | None, workers: int | None):
     try:
+        # the forkserver starts importing the workers' modules while distributed loads here
+        worker_config = None if scheduler else dask_worker_config()
         from dask.distributed import Client, LocalCluster
     except ImportError:  # pragma: no cover - depends on the installation
         raise ConfigError("a Dask cluster needs dask[distributed]: "
@@ -204,17 +217,37 @@ def _dask_client(scheduler: str | None, workers: int | None):
         with client:
             yield client
         return
-    import dask
-
-    # Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which pins
-    # glibc's mmap threshold: every large array is then a fresh mmap, page-faulted and
-    # zeroed, and the pipeline took ~1.5x the CPU time it takes in a pool worker
-    # (docs/performance.md, Batch). Unset (None) keeps glibc's adaptive default.
-    with dask.config.set({NANNY_MALLOC_KEY: None}), \
+    with worker_config, \
             LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                          processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         yield client
+
+
+def dask_worker_config():
+    """Dask settings for the workers of a local cluster, as a context manager.
+
+    - Dask's nanny starts each worker with ``MALLOC_TRIM_THRESHOLD_=65536``, which pins
+      glibc's mmap threshold: every large array is then a fresh mmap, page-faulted and
+      zeroed, and a session took ~1.5x the CPU time it takes in a pool worker. Unset
+      (None), glibc keeps its adaptive default.
+    - Workers are forked from the forkserver of :func:`_pool_context`, which has
+      imported distributed and the pipeline once, instead of each worker being spawned
+      as a fresh interpreter that imports them on its own (Dask's default): the cluster
+      starts, and closes, in a fraction of the time.
+
+    Measurements in ``docs/performance.md`` (section *Batch*).
+    """
+    import dask
+
+    settings: dict = {NANNY_MALLOC_KEY: None}
+    if _pool_context("distributed").get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        # started now, with our modules: Dask would start it with its own list
+        forkserver.ensure_running()
+        settings["distributed.worker.multiprocessing-method"] = "forkserver"
+    return dask.config.set(settings)
 
 
 def _execute(jobs: list[tuple], executor: str, workers: int | None,
