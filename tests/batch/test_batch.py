@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 
@@ -83,6 +84,18 @@ def test_local_dask_workers_keep_glibc_malloc_defaults(monkeypatch):
     with _dask_client(None, 1) as client:
         env = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     assert list(env.values()) == [None]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning:distributed.*")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_local_dask_cluster_logs_only_at_emgkit_level(sessions, tmp_path, caplog):
+    # the in-process scheduler and nannies logged ~30 INFO lines into the CLI's stderr
+    pytest.importorskip("dask.distributed")
+    res = run_batch(sessions[:1], tmp_path, executor="dask", workers=1)
+    assert res.ok
+    chatter = [r.getMessage() for r in caplog.records
+               if r.name.startswith("distributed") and r.levelno < logging.WARNING]
+    assert chatter == []
 
 
 def test_interrupted_batch_resumes_with_the_rest(serial, sessions, tmp_path):
