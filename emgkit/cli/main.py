@@ -72,9 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return 2
-    level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
-    logging.basicConfig(level=level, format="emgkit: %(levelname)s: %(message)s")
-    prog = f"emgkit {args.command}"
+    # -v and -vv open emgkit's own log; other libraries' records stay at WARNING and up
+    logging.basicConfig(level=logging.WARNING, format="emgkit: %(levelname)s: %(message)s")
+    log = logging.getLogger("emgkit")
+    before = log.level
+    log.setLevel((logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)])
+    try:
+        return _run_command(args, f"emgkit {args.command}")
+    finally:
+        log.setLevel(before)  # main() may be called again in this process (tests, scripts)
+
+
+def _run_command(args: argparse.Namespace, prog: str) -> int:
+    """Run the parsed command; turn its errors into one line and an exit code."""
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _plain_warning(prog)
