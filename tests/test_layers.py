@@ -42,7 +42,7 @@ THIRD_PARTY_BANNED = {
 #: emgkit modules that may import acquisition: the command line, the live viewer and the
 #: demo (which records through the emulator, as ``emgkit demo``). The review viewer may not.
 MAY_IMPORT_ACQUISITION = {"cli", "__main__", "demo"}
-LIVE_VIEWER = {"viewer/live_window.py", "viewer/stream.py"}
+LIVE_VIEWER = {"viewer/live_window.py", "viewer/stream.py", "viewer/feed.py"}
 #: What acquisition may not import: the floors that import it, and Qt.
 ACQUISITION_BANNED_EMGKIT = {"cli", "viewer", "demo", "__main__", "report", "batch", "bids"}
 ACQUISITION_BANNED = {"PySide6", "pyqtgraph", "matplotlib", "dask"}

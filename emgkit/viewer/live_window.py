@@ -25,7 +25,8 @@ from emgkit.viewer.display import (
     VIEWS,
     low_back_text,
 )
-from emgkit.viewer.stream import LiveFeed, LiveProcessor, PromptUI
+from emgkit.viewer.feed import LiveFeed
+from emgkit.viewer.stream import LiveProcessor, PromptUI
 
 #: Tasks offered for a manual recording.
 RECORD_TASKS = ("rest", "mvc", "hinge", "squat")
@@ -87,7 +88,7 @@ class LiveWindow(ViewerWindow):
     scale : str
         Initial amplitude scaling: ``common`` (every row the same µV span) or ``row``.
     publish : callable, optional
-        Builds the feed's publisher (``--lsl-out``); see :class:`~emgkit.viewer.stream.LiveFeed`.
+        Builds the feed's publisher (``--lsl-out``); see :class:`~emgkit.viewer.feed.LiveFeed`.
     """
 
     mode = "live"
