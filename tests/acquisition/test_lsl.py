@@ -37,6 +37,32 @@ def _drain(inlet, into: list, stamps: list) -> None:
         stamps.extend(ts)
 
 
+def _receive(proc, name: str, check_info) -> tuple:
+    """Pull the ``NAME-EMG`` and ``NAME-Markers`` streams until ``proc`` exits.
+
+    ``check_info(emg_inlet_info)`` asserts on the EMG stream's description. Returns the
+    EMG samples (float32) and their time stamps, the marker strings and theirs, and the
+    process's stderr; the process is killed if anything fails first.
+    """
+    try:
+        emg_in, mk_in = _inlet(name, "EMG"), _inlet(name, "Markers")
+        check_info(emg_in.info())
+        emg, emg_t, mk, mk_t = [], [], [], []
+        while proc.poll() is None:
+            _drain(emg_in, emg, emg_t)
+            _drain(mk_in, mk, mk_t)
+            time.sleep(0.05)
+        time.sleep(0.5)
+        _drain(emg_in, emg, emg_t)
+        _drain(mk_in, mk, mk_t)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        _, err = proc.communicate()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    return np.asarray(emg, np.float32), np.asarray(emg_t), [m[0] for m in mk], mk_t
+
+
 def test_record_lsl_out_is_received_sample_for_sample(tmp_path):
     name = f"emgkit-test-{uuid.uuid4().hex[:8]}"
     out = tmp_path / "session.h5"
@@ -47,28 +73,14 @@ def test_record_lsl_out_is_received_sample_for_sample(tmp_path):
              "--unattended", "--subject", "S01", "--out", str(out), "--lsl-out",
              "--lsl-name", name, "--lsl-wait", "60"],
             env=lsl_local.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            emg_in, mk_in = _inlet(name, "EMG"), _inlet(name, "Markers")
-            info = emg_in.info()
+
+        def check_info(info):
             ch = info.desc().child("channels").child("channel")
             assert ch.child_value("unit") == "microvolts"
             assert ch.child_value("muscle") and ch.child_value("side") in ("left", "right")
             assert info.channel_format() == pylsl.cf_float32
-            emg, emg_t, mk, mk_t = [], [], [], []
-            while proc.poll() is None:
-                _drain(emg_in, emg, emg_t)
-                _drain(mk_in, mk, mk_t)
-                time.sleep(0.05)
-            time.sleep(0.5)
-            _drain(emg_in, emg, emg_t)
-            _drain(mk_in, mk, mk_t)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            _, err = proc.communicate()
-    assert proc.returncode == 0, err.decode()[-2000:]
-    emg, emg_t = np.asarray(emg, np.float32), np.asarray(emg_t)
-    mk = [m[0] for m in mk]
+
+        emg, emg_t, mk, mk_t = _receive(proc, name, check_info)
     with SessionFile(out) as sf:
         trials = [sf.read_trial(i.id) for i in sf.trial_infos()]
     assert len(trials) >= 2
@@ -156,24 +168,12 @@ def test_view_live_lsl_out_publishes_what_it_shows(tmp_path):
          "--screenshot", str(tmp_path / "live.png"), "--seconds", "8"],
         env={**lsl_local.env(), "QT_QPA_PLATFORM": "offscreen"},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        emg_in, mk_in = _inlet(name, "EMG"), _inlet(name, "Markers")
-        ch = emg_in.info().desc().child("channels").child("channel")
+
+    def check_info(info):
+        ch = info.desc().child("channels").child("channel")
         assert ch.child_value("unit") == "microvolts" and ch.child_value("muscle")
-        emg, emg_t, mk, mk_t = [], [], [], []
-        while proc.poll() is None:
-            _drain(emg_in, emg, emg_t)
-            _drain(mk_in, mk, mk_t)
-            time.sleep(0.05)
-        time.sleep(0.5)
-        _drain(emg_in, emg, emg_t)
-        _drain(mk_in, mk, mk_t)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        _, err = proc.communicate()
-    assert proc.returncode == 0, err.decode()[-2000:]
-    emg, emg_t = np.asarray(emg, np.float32), np.asarray(emg_t)
+
+    emg, emg_t, mk, mk_t = _receive(proc, name, check_info)
     assert len(emg) >= 1500  # at least 3 of the 8 s replayed reached the inlet
     # the inlet joined after the first blocks: find where its samples start in the trial
     i0 = np.flatnonzero(np.all(trial.emg_uv == emg[0], axis=1))
@@ -182,6 +182,6 @@ def test_view_live_lsl_out_publishes_what_it_shows(tmp_path):
     np.testing.assert_array_equal(emg, trial.emg_uv[i0:i0 + len(emg)])
     expected = [int(s) for s in marks if i0 <= s < i0 + len(emg) - 1]
     got = [i0 + int(np.argmin(np.abs(emg_t - t))) for t in mk_t]
-    assert [m[0] for m in mk] == ["marker 11"] * len(mk)
+    assert mk == ["marker 11"] * len(mk)
     # each on its sample; the markers' inlet may join after the first of them were pushed
     assert len(got) >= 2 and got == expected[-len(got):]
