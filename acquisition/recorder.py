@@ -168,6 +168,7 @@ class Recorder:
         if self._wri is not None:
             self._q.put(("quit",))
             self._wri.join(timeout=10.0)
+        self.quality.close()  # its background judge must not outlive the process
         try:
             self.source.stop()
         finally:

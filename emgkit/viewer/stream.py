@@ -282,6 +282,7 @@ class LiveProcessor:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5.0)
+        self.quality.close()
 
     # -- worker ----------------------------------------------------------------------------
     def _run(self) -> None:
