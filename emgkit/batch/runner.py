@@ -288,17 +288,27 @@ def one_blas_thread() -> None:
     threadpool_limits(1, user_api="blas")
 
 
+def process_pool(workers: int | None = None):
+    """Return the local process pool of ``executor="pool"`` (one worker per core by default).
+
+    Workers start from the forkserver of :func:`_pool_context` and hold BLAS to one
+    thread (:func:`one_blas_thread`).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                               mp_context=_pool_context(), initializer=one_blas_thread)
+
+
 def _execute(jobs: list[tuple], executor: str, workers: int | None,
              scheduler: str | None) -> Iterator[SessionResult]:
     if executor == "serial":
         for job in jobs:
             yield process_session(*job)
     elif executor == "pool":
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                 mp_context=_pool_context(),
-                                 initializer=one_blas_thread) as ex:
+        with process_pool(workers) as ex:
             futures = [ex.submit(process_session, *job) for job in jobs]
             for f in as_completed(futures):
                 yield f.result()

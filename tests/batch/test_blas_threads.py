@@ -15,11 +15,8 @@ def _blas_threads() -> list[int]:
 
 
 def test_a_pool_worker_runs_blas_on_one_thread():
-    from concurrent.futures import ProcessPoolExecutor
+    from emgkit.batch.runner import process_pool
 
-    from emgkit.batch.runner import _pool_context, one_blas_thread
-
-    with ProcessPoolExecutor(1, mp_context=_pool_context(),
-                             initializer=one_blas_thread) as ex:
+    with process_pool(1) as ex:  # the pool run_batch(executor="pool") uses
         threads = ex.submit(_blas_threads).result(timeout=120)
     assert threads and set(threads) == {1}
