@@ -36,6 +36,8 @@ from scipy.integrate import trapezoid  # numpy 1.x has no np.trapezoid
 
 #: Most permutations drawn (enumerated exactly when there are no more than this).
 MAX_PERMUTATIONS = 10000
+#: Permutations whose t is computed at once (the temporaries stay in the CPU cache).
+_BLOCK = 512
 PAIRED = "paired"
 TWO_SAMPLE = "two_sample"
 
@@ -153,29 +155,50 @@ def _seeded(kind: str, n_a: int, n: int, max_perm: int, seed: int) -> tuple[np.n
     return out, exact
 
 
-def _t_one_sample(d: np.ndarray, signs: np.ndarray) -> np.ndarray:
-    """Return the t of the mean of sign-flipped differences, per pattern: ``(n_perm, n_points)``."""
-    n = d.shape[0]
-    m = signs @ d / n
-    ss = (d**2).sum(axis=0)  # unchanged by the signs
+def _by_blocks(f, sums: np.ndarray, **kwargs) -> np.ndarray:
+    """``f(sums, **kwargs)``, :data:`_BLOCK` rows (permutations) at a time.
+
+    The same values as all rows at once, faster: a block's temporaries stay in the CPU
+    cache instead of streaming ``(n_perm, n_points)`` arrays through memory.
+    """
+    return np.concatenate([f(sums[i:i + _BLOCK], **kwargs)
+                           for i in range(0, len(sums), _BLOCK)])
+
+
+def _t_mean(sums: np.ndarray, n: int, ss: np.ndarray) -> np.ndarray:
+    """One-sample t from the sums of the sign-flipped differences and their sum of squares."""
+    m = sums / n
     var = np.maximum(ss - n * m**2, 0.0) / (n - 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return m / np.sqrt(var / n)
 
 
-def _t_two_sample(y: np.ndarray, member: np.ndarray) -> np.ndarray:
-    """Pooled-variance two-sample t per labelling: ``(n_perm, n_points)``."""
-    n = y.shape[0]
-    a = member.astype(np.float64)
-    n_a = a[0].sum()
-    n_b = n - n_a
-    sa, qa = a @ y, a @ y**2
-    sb, qb = y.sum(axis=0) - sa, (y**2).sum(axis=0) - qa  # the complements' sums
+def _t_pooled(sums: np.ndarray, n_a: float, n_b: float, total: np.ndarray,
+              total_sq: np.ndarray) -> np.ndarray:
+    """Pooled-variance t from the sums over A of y and of y**2 (side by side) and the totals."""
+    q = total.size
+    sa, qa = sums[:, :q], sums[:, q:]
+    sb, qb = total - sa, total_sq - qa  # the complements' sums
     ma, mb = sa / n_a, sb / n_b
     ssw = (qa - n_a * ma**2) + (qb - n_b * mb**2)
-    var = np.maximum(ssw, 0.0) / (n - 2)
+    var = np.maximum(ssw, 0.0) / (n_a + n_b - 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         return (ma - mb) / np.sqrt(var * (1 / n_a + 1 / n_b))
+
+
+def _t_one_sample(d: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Return the t of the mean of sign-flipped differences, per pattern: ``(n_perm, n_points)``."""
+    ss = (d**2).sum(axis=0)  # unchanged by the signs
+    return _by_blocks(_t_mean, signs @ d, n=d.shape[0], ss=ss)
+
+
+def _t_two_sample(y: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """Pooled-variance two-sample t per labelling: ``(n_perm, n_points)``."""
+    a = member.astype(np.float64)
+    n_a = a[0].sum()
+    sums = a @ np.concatenate((y, y**2), axis=1)  # one product for both: cheaper than two
+    return _by_blocks(_t_pooled, sums, n_a=n_a, n_b=len(y) - n_a, total=y.sum(axis=0),
+                      total_sq=(y**2).sum(axis=0))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -250,11 +273,14 @@ def _permutation_p(null: np.ndarray, observed: float) -> float:
 
 def _infer(design: str, t_all: np.ndarray, alpha: float, n_a: int, n_b: int,
            exact: bool) -> SPMResult:
-    t_all = np.nan_to_num(t_all, nan=0.0, posinf=0.0, neginf=0.0)
+    t_all = np.nan_to_num(t_all, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     t_obs = t_all[0]
     maxima = np.abs(t_all).max(axis=1)
     thr = float(np.percentile(maxima, 100 * (1 - alpha), method="linear"))
-    null_max = _max_integrals(t_all, thr)
+    # Only the permutations whose max |t| exceeds t* (about alpha of them) have a cluster.
+    hot = maxima > thr
+    null_max = np.zeros(t_all.shape[0])
+    null_max[hot] = _max_integrals(t_all[hot], thr)
     p_min = float(np.mean(maxima >= np.abs(t_obs).max()))
     return SPMResult(design, t_obs, thr, alpha, n_a, n_b, t_all.shape[0], exact,
                      _clusters(t_obs, thr, null_max), p_min)

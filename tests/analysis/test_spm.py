@@ -7,7 +7,14 @@ import warnings
 import numpy as np
 import pytest
 
-from emgkit.analysis.spm import spm_paired, spm_two_sample
+from emgkit.analysis.spm import (
+    _max_integrals,
+    _seeded,
+    _t_one_sample,
+    _t_two_sample,
+    spm_paired,
+    spm_two_sample,
+)
 from tests.analysis._statsim import bench_stats, binomial_band
 
 
@@ -94,3 +101,33 @@ def test_cluster_p_is_never_below_one_permutation():
     assert r.clusters
     assert min(c.p for c in r.clusters) == 1 / r.n_permutations
     assert r.p_min == 1 / r.n_permutations
+
+
+def test_t_by_blocks_of_permutations_is_the_formula_over_all_of_them():
+    # 3000 labellings: several blocks, the last one partial; a flat start gives 0/0
+    a, b = _curves(7, 30, shift=2.0), _curves(8, 9)
+    a[:, :5] = b[:, :5] = 1.0
+    y = np.concatenate((a, b))
+    member = _seeded("labels", 30, 39, 3000, 0)[0].astype(np.float64)
+    ma, mb = member @ y / 30, (1 - member) @ y / 9
+    var = ((member @ y**2 - 30 * ma**2) + ((1 - member) @ y**2 - 9 * mb**2)) / 37
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (ma - mb) / np.sqrt(var * (1 / 30 + 1 / 9))
+    np.testing.assert_allclose(_t_two_sample(y, member), t, rtol=1e-10, atol=1e-12)
+
+    d = a[:14] - b[:9].mean(axis=0)
+    signs = _seeded("flips", 0, 14, 10000, 0)[0]  # 2^13 patterns, enumerated
+    m = signs @ d / 14
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = m / np.sqrt((d**2).sum(axis=0) - 14 * m**2) * np.sqrt(14 * 13)
+    np.testing.assert_allclose(_t_one_sample(d, signs), t, rtol=1e-10, atol=1e-12)
+
+
+def test_null_cluster_integrals_come_only_from_rows_above_threshold():
+    # the null distribution is built from the permutations whose max |t| exceeds t*
+    t = 2.0 * np.random.default_rng(3).standard_normal((700, 101))
+    hot = np.abs(t).max(axis=1) > 6.0
+    assert 0 < hot.sum() < len(t)
+    every = _max_integrals(t, 6.0)
+    assert not every[~hot].any()
+    np.testing.assert_array_equal(_max_integrals(t[hot], 6.0), every[hot])
