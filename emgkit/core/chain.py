@@ -69,10 +69,12 @@ def _ecg(config: FilterConfig, region: str, causal: bool) -> str:
 
 
 def band_edges(config: FilterConfig, fs_hz: float, region: str = "limb",
-               causal: bool = False) -> tuple[float, float]:
+               causal: bool = False, *, warn: bool = True) -> tuple[float, float]:
     """Return the band-pass ``(low_hz, high_hz)`` applied at ``fs_hz`` (the band rule).
 
-    Warns with :class:`~emgkit.core.LowSampleRateWarning` below 1 kHz.
+    Warns with :class:`~emgkit.core.LowSampleRateWarning` below 1 kHz, unless ``warn``
+    is False (a caller that says it elsewhere; no warning filters are touched, so this
+    is safe in a worker thread).
 
     Raises
     ------
@@ -94,7 +96,8 @@ def band_edges(config: FilterConfig, fs_hz: float, region: str = "limb",
     check_cutoff("high_hz", high, fs)
     if low >= high:
         raise ConfigError(f"low_hz={low:g} must be < high_hz={high:g}")
-    warn_low_fs(fs, what, stacklevel=4)
+    if warn:
+        warn_low_fs(fs, what, stacklevel=4)
     return low, high
 
 

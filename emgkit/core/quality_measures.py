@@ -8,13 +8,11 @@ the signal core's band rule (:func:`emgkit.core.filters.band_edges`), never re-d
 
 from __future__ import annotations
 
-import warnings
 from functools import lru_cache
 
 import numpy as np
 from scipy import signal
 
-from emgkit.core._common import LowSampleRateWarning
 from emgkit.core.ecg import find_r_peaks_columns, subtract_ecg_template
 from emgkit.core.fftfilt import filter_offline_fft
 from emgkit.core.filters import (
@@ -42,9 +40,7 @@ def quality_band(fs_hz: float, region: str = "limb", config: FilterConfig | None
     configuration, defaults if None). Its low-rate warning is about sEMG content and is
     not repeated here: quality is about the hardware and the contact.
     """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", LowSampleRateWarning)
-        return band_edges(config or FilterConfig(), fs_hz, region)
+    return band_edges(config or FilterConfig(), fs_hz, region, warn=False)
 
 
 def bandpassed(x: np.ndarray, fs_hz: float, bands: list[tuple[float, float]]) -> np.ndarray:

@@ -6,12 +6,10 @@ frequencies are biased low; a :class:`~emgkit.core.LowSampleRateWarning` says so
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import signal
 
-from emgkit.core._common import LowSampleRateWarning, as_2d, check_fs, warn_low_fs
+from emgkit.core._common import as_2d, check_fs, warn_low_fs
 from emgkit.core.chain import band_edges
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, SpectralConfig
@@ -48,9 +46,7 @@ def spectral_frequencies(
     fcfg = FilterConfig() if filter_config is None else filter_config
     fs = check_fs(fs_hz)
     x2, was_1d = as_2d(x)
-    with warnings.catch_warnings():  # said below, once
-        warnings.simplefilter("ignore", LowSampleRateWarning)
-        band_low, band_high = band_edges(fcfg, fs)  # the band the chain applies (limb)
+    band_low, band_high = band_edges(fcfg, fs, warn=False)  # the chain's (limb); said below
     low = config.low_hz if config.low_hz is not None else band_low
     high = config.high_hz if config.high_hz is not None else band_high
     if high > fs / 2 or low >= high:
