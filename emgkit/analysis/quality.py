@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from emgkit.core.parallel import map_threads
 from emgkit.core.quality import (
     DEAD_FLAGS,
     CrosstalkReport,
@@ -20,6 +21,7 @@ from emgkit.core.quality import (
     assess_crosstalk,
     assess_segments,
     hamstring_pairs,
+    rest_noise,
 )
 from emgkit.errors import about
 from emgkit.io.reader import SessionFile
@@ -59,28 +61,36 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
 
     The first ``rest`` trial at the same sampling rate, if any, is the baseline for the
     noise and SNR checks of the other trials. Railed checks use the device's full scale
-    when the file records one. Long trials are judged in segments read from the file one
-    at a time (:func:`emgkit.core.quality.assess_segments`).
+    when the file records one. Long trials are judged in segments read from the file
+    (:func:`emgkit.core.quality.assess_segments`); trials and segments are judged side by
+    side in threads (:mod:`emgkit.core.parallel`), with the same result as one by one.
     """
     infos = sf.trial_infos()
     rest_id = next((t.id for t in infos if t.task.name == "rest" and
                     t.n_samples >= MIN_QUALITY_SAMPLES), None)
     rest = sf.read_emg(rest_id) if rest_id else None
-    out = []
-    for info in infos:
+    rest_fs = sf.trial_info(rest_id).fs_hz if rest_id else None
+    path, scale, mains_hz = getattr(sf, "path", None), sf.device.full_scale_uv, sf.device.mains_hz
+    noise = None
+    if rest is not None and mains_hz is not None:  # one baseline for every trial
+        with about(path, f"trial {rest_id}"):
+            noise = rest_noise(rest, rest_fs, full_scale_uv=scale, mains_hz=mains_hz,
+                               config=config)
+
+    def judge(info) -> TrialQuality:
         if info.n_samples < MIN_QUALITY_SAMPLES:
-            out.append(TrialQuality(info.id, sf.montage.names, None))
-            continue
-        baseline = rest if (rest is not None and info.id != rest_id and
-                            info.fs_hz == sf.trial_info(rest_id).fs_hz) else None
-        with about(getattr(sf, "path", None), f"trial {info.id}"):
+            return TrialQuality(info.id, sf.montage.names, None)
+        same = rest is not None and info.id != rest_id and info.fs_hz == rest_fs
+        with about(path, f"trial {info.id}"):
             report = assess_segments(
                 lambda a, b, tid=info.id: np.asarray(sf.read_emg(tid, a, b), np.float32),
                 info.n_samples, len(sf.montage.channels), info.fs_hz,
-                full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
-                rest_uv=baseline, config=config)
-        out.append(TrialQuality(info.id, sf.montage.names, report))
-    return out
+                full_scale_uv=scale, mains_hz=mains_hz, rest_uv=rest if same else None,
+                noise_uv=noise if same else None, config=config)
+        return TrialQuality(info.id, sf.montage.names, report)
+
+    # the trials side by side (a long trial's segments are in threads of their own)
+    return map_threads(judge, [(info,) for info in infos])
 
 
 def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,

@@ -36,6 +36,7 @@ from emgkit.core.filters import (
     filtfilt_into,
 )
 from emgkit.core.mains import MainsChoice, decide_mains
+from emgkit.core.parallel import thread_count
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, ProcessingConfig
 
@@ -175,7 +176,8 @@ def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, pos
             for j in cols:
                 out[:, j] = _template_channel(x2[:, j], fs, sos, out.dtype, fft, post)
         elif fft:
-            filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, post=post)
+            filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, post=post,
+                              workers=thread_count())
         else:
             filtfilt_into(sos, x2, out, cols, remove_mean=True)
     return out, was_1d

@@ -48,6 +48,7 @@ from emgkit.core import quality_measures as qm
 from emgkit.core import quality_summary as qs
 from emgkit.core._common import as_2d, check_fs
 from emgkit.core.filters import detect_mains_hz
+from emgkit.core.parallel import map_threads, thread_count
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, QualityConfig
 
@@ -204,7 +205,8 @@ def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
                     mains_hz: float | None = None, rest_uv: np.ndarray | None = None,
                     config: QualityConfig | None = None, regions=None,
                     filter_config: FilterConfig | None = None,
-                    block_samples: int = 4 * 2**20) -> QualityReport:
+                    block_samples: int = 2 * 2**20,
+                    noise_uv: np.ndarray | None = None) -> QualityReport:
     """:func:`assess_quality` of a long trial in bounded memory, segment by segment.
 
     The trial is cut into equal segments of at most ``QualityConfig.segment_s`` (whole
@@ -213,28 +215,40 @@ def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
     at most ``block_samples`` samples (:mod:`emgkit.core.quality_summary`); the measures
     and flags are then those of the whole trial from the combined summaries. A trial of
     one segment gives exactly :func:`assess_quality`'s report. Mains, when not given, is
-    detected on the first segment (all channels) and used for the rest.
+    detected on the first segment (all channels) and used for the rest. Segments are
+    summarised side by side in threads (:func:`~emgkit.core.parallel.thread_count`;
+    ``read`` must allow it), so memory holds that many groups at a time; the report does
+    not depend on the number of threads (each segment is computed the same way).
+    ``noise_uv`` is the baseline noise (:func:`rest_noise`) when it is known already
+    (a session's rest trial, for each of its trials); ``rest_uv`` is then not used.
     """
     cfg = QualityConfig() if config is None else config
     fs = check_fs(fs_hz)
     reg = _regions(regions, n_channels)
     bands = [qm.quality_band(fs, r, filter_config) for r in reg]
     bounds = segment_bounds(n_samples, fs, cfg.segment_s, cfg.window_s)
-    summaries = []
-    for a, b in itertools.pairwise(bounds):
-        x = np.asarray(read(int(a), int(b)))
-        if mains_hz is None:
-            mains_hz = detect_mains_hz(x - x.mean(axis=0, dtype=np.float64), fs)
-        group = max(1, block_samples // max(int(b - a), 1))
-        summaries.append(qs.join_channels(
+    spans = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
+    threads = min(thread_count(), len(spans))
+    first = None
+    if mains_hz is None:
+        first = np.asarray(read(*spans[0]))
+        mains_hz = detect_mains_hz(first - first.mean(axis=0, dtype=np.float64), fs)
+
+    def summary(a: int, b: int, x: np.ndarray | None) -> qs.SegmentSummary:
+        x = np.asarray(read(a, b)) if x is None else x
+        group = max(1, block_samples // max(b - a, 1))
+        return qs.join_channels(
             qs.summarise(x[:, c : c + group], fs, full_scale_uv=full_scale_uv,
                          mains_hz=mains_hz, cfg=cfg, bands=bands[c : c + group])
-            for c in range(0, n_channels, group)))
-        del x
-    noise = None if rest_uv is None else rest_noise(
-        rest_uv, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz, config=cfg, regions=reg,
-        filter_config=filter_config)
-    return _report(qs.combine(summaries), fs, cfg, filter_config, noise)
+            for c in range(0, n_channels, group))
+
+    summaries = map_threads(summary, [(a, b, first if a == 0 else None) for a, b in spans],
+                            threads)
+    del first
+    if noise_uv is None and rest_uv is not None:
+        noise_uv = rest_noise(rest_uv, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz,
+                              config=cfg, regions=reg, filter_config=filter_config)
+    return _report(qs.combine(summaries), fs, cfg, filter_config, noise_uv)
 
 
 def segment_bounds(n_samples: int, fs_hz: float, segment_s: float,

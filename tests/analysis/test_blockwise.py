@@ -109,6 +109,31 @@ def test_one_segment_is_assess_quality(long_trial):
         np.testing.assert_array_equal(getattr(seg, name), getattr(whole, name), err_msg=name)
 
 
+def test_threads_do_not_change_the_report(long_trial, monkeypatch):
+    """Segments judged side by side in threads give the report of one thread, exactly
+    (mains detected on the first segment, as for a file that does not state it)."""
+    from dataclasses import fields
+
+    from emgkit.core import parallel
+    from emgkit.core.quality import QualityReport
+
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 4)
+    x = long_trial
+
+    def judge(threads):
+        with parallel.limit_threads(threads):
+            return assess_segments(lambda a, b: x[a:b], x.shape[0], x.shape[1], 1000.0,
+                                   block_samples=2 * 50_000)
+
+    one, three = judge(1), judge(3)
+    for f in fields(QualityReport):
+        a, b = getattr(one, f.name), getattr(three, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+        else:
+            assert a == b, f.name
+
+
 def test_segments_combine_to_the_whole_trial(long_trial):
     """Judged in 3 segments (and channel groups of 2) as if whole: the same flags, and
     measures equal to the whole-trial ones within the stated tolerances."""

@@ -1,0 +1,64 @@
+"""The thread budget of the offline analysis, and the map that keeps within it."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from emgkit.core import parallel
+
+
+@pytest.fixture
+def four_cpus(monkeypatch):
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 4)
+
+
+def test_thread_count_is_the_cpus_within_the_limit(four_cpus):
+    assert parallel.thread_count() == 4
+    with parallel.limit_threads(1):
+        assert parallel.thread_count() == 1
+        with parallel.limit_threads(2):
+            assert parallel.thread_count() == 2
+        assert parallel.thread_count() == 1
+    assert parallel.thread_count() == 4
+    with pytest.raises(ValueError, match="at least 1"):
+        parallel.set_thread_limit(0)
+
+
+def test_map_threads_keeps_order_and_its_thread_budget():
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def work(i, delay):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(delay)
+        with lock:
+            running -= 1
+        return i * i
+
+    items = [(i, 0.02 * (i % 3)) for i in range(12)]
+    assert parallel.map_threads(work, items, 3) == [i * i for i in range(12)]
+    assert most <= 3
+    most = 0
+    assert parallel.map_threads(work, items, 1) == [i * i for i in range(12)]
+    assert most == 1
+
+
+def test_map_threads_raises_the_first_error_and_skips_the_rest():
+    ran = []
+
+    def work(i):
+        ran.append(i)
+        if i == 1:
+            raise RuntimeError("segment 1 is damaged")
+        time.sleep(0.05)
+        return i
+
+    with pytest.raises(RuntimeError, match="segment 1"):
+        parallel.map_threads(work, [(i,) for i in range(40)], 2)
+    assert len(ran) < 40
