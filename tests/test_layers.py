@@ -23,7 +23,7 @@ MAX_LINES = 600
 
 #: Layer rank of each emgkit sub-package (a module may import its own rank or lower).
 RANK = {
-    "errors": 0, "_validate": 0, "_version": 0,
+    "errors": 0, "_validate": 0, "_version": 0, "_malloc": 0,
     "model": 1,
     "core": 2, "simulate": 2,
     "io": 3,

@@ -273,31 +273,39 @@ def _dask_worker_config():
     return dask.config.set(settings)
 
 
-def one_blas_thread() -> None:
-    """Hold this worker process's BLAS to one thread (pool and local Dask workers).
+def worker_setup() -> None:
+    """Set up a batch worker process (pool and local Dask workers): one thread each.
 
-    A worker per core, each with BLAS threads of its own (OpenBLAS starts one per core),
-    oversubscribes the machine: the threads spin against the other workers. Measured on
-    2 cores, 16 sessions as ``emgkit batch --jobs 2``: 69 % efficiency with OpenBLAS's
-    default, 78 % with one thread (docs/performance.md, *Batch*). Dask's nanny sets
-    ``OPENBLAS_NUM_THREADS=1`` for the workers it spawns, but workers forked from the
-    forkserver have loaded BLAS already, so the limit is set here (threadpoolctl).
+    A worker per core, each with threads of its own, oversubscribes the machine: the
+    threads spin against the other workers. So BLAS is held to one thread (OpenBLAS
+    starts one per core; measured on 2 cores, 16 sessions as ``emgkit batch --jobs 2``:
+    69 % efficiency with OpenBLAS's default, 78 % with one thread, docs/performance.md,
+    *Batch*; Dask's nanny sets ``OPENBLAS_NUM_THREADS=1`` for the workers it spawns, but
+    workers forked from the forkserver have loaded BLAS already, so the limit is set
+    here, by threadpoolctl), and so is the analysis (:func:`emgkit.core.parallel.
+    set_thread_limit`). The worker also keeps the memory it frees for reuse
+    (:func:`emgkit._malloc.keep_freed_memory`), as ``emgkit process`` does.
     """
     from threadpoolctl import threadpool_limits
 
+    from emgkit._malloc import keep_freed_memory
+    from emgkit.core.parallel import set_thread_limit
+
     threadpool_limits(1, user_api="blas")
+    set_thread_limit(1)
+    keep_freed_memory()
 
 
 def process_pool(workers: int | None = None):
     """Return the local process pool of ``executor="pool"`` (one worker per core by default).
 
-    Workers start from the forkserver of :func:`_pool_context` and hold BLAS to one
-    thread (:func:`one_blas_thread`).
+    Workers start from the forkserver of :func:`_pool_context` and run one thread each
+    (:func:`worker_setup`).
     """
     from concurrent.futures import ProcessPoolExecutor
 
     return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                               mp_context=_pool_context(), initializer=one_blas_thread)
+                               mp_context=_pool_context(), initializer=worker_setup)
 
 
 def _execute(jobs: list[tuple], executor: str, workers: int | None,
@@ -317,7 +325,7 @@ def _execute(jobs: list[tuple], executor: str, workers: int | None,
 
         with _dask_client(scheduler, workers) as client:
             if not scheduler:  # a cluster of our own: workers as many as the cores
-                client.run(one_blas_thread)
+                client.run(worker_setup)
             futures = [client.submit(process_session, *job, pure=False) for job in jobs]
             for f in as_completed(futures):
                 yield f.result()

@@ -92,6 +92,9 @@ def _clock(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch; return 0 if every session succeeded, else 2."""
+    from emgkit._malloc import keep_freed_memory
+
+    keep_freed_memory()  # an analysis that ends with the command
     for opt in ("workers", "jobs"):
         n = getattr(args, opt)
         if n is not None and n < 1:

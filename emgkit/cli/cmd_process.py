@@ -50,6 +50,9 @@ def add_sensitivity_argument(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Process the sessions and write the outputs atomically."""
+    from emgkit._malloc import keep_freed_memory
+
+    keep_freed_memory()  # an analysis that ends with the command
     from emgkit.analysis.files import (
         analyse_files,
         load_config,

@@ -1,4 +1,4 @@
-"""Batch workers hold BLAS to one thread each: a worker per core must not oversubscribe."""
+"""Batch workers run one thread each: a worker per core must not oversubscribe."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ import pytest
 threadpoolctl = pytest.importorskip("threadpoolctl")
 
 
-def _blas_threads() -> list[int]:
+def _threads() -> tuple[list[int], int]:
     import numpy  # noqa: F401  (loads BLAS)
     from threadpoolctl import threadpool_info
 
-    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+    from emgkit.core.parallel import thread_count
+
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"], \
+        thread_count()
 
 
-def test_a_pool_worker_runs_blas_on_one_thread():
+def test_a_pool_worker_runs_blas_and_the_analysis_on_one_thread():
     from emgkit.batch.runner import process_pool
 
     with process_pool(1) as ex:  # the pool run_batch(executor="pool") uses
-        threads = ex.submit(_blas_threads).result(timeout=120)
-    assert threads and set(threads) == {1}
+        blas, analysis = ex.submit(_threads).result(timeout=120)
+    assert blas and set(blas) == {1}
+    assert analysis == 1

@@ -1,0 +1,33 @@
+"""An analysis command keeps the memory it frees for reuse (glibc only)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import numpy as np
+from emgkit._malloc import keep_freed_memory
+print(keep_freed_memory())
+for _ in range(20):  # freed 16 MB blocks come back from the heap
+    a = np.ones((2**21,))
+    del a
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_keep_freed_memory_takes_effect_on_glibc():
+    import platform
+
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert out == [str(platform.libc_ver()[0] == "glibc")]
+
+
+def test_keep_freed_memory_is_harmless_elsewhere(monkeypatch):
+    from emgkit import _malloc
+
+    monkeypatch.setattr(_malloc.sys, "platform", "darwin")
+    assert _malloc.keep_freed_memory() is False
