@@ -259,6 +259,7 @@ def filtfilt_into(
             ext[:, :p] = 2 * ext[:, p : p + 1] - ext[:, 2 * p : p : -1]
             ext[:, p + n :] = 2 * ext[:, p + n - 1 : p + n] - ext[:, p + n - 2 : n - 2 : -1]
         y, _ = signal.sosfilt(sos_d, ext, axis=-1, zi=zi * ext[None, :, :1])
+        del ext  # memory: at most three copies of the block at a time
         y = y[:, ::-1].copy()
         y, _ = signal.sosfilt(sos_d, y, axis=-1, zi=zi * y[None, :, :1])
         out[:, cols] = y[:, ::-1][:, p : p + n].T

@@ -48,7 +48,9 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig) -> np.nda
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ConfigError(f"x must be (n_samples,), got shape {x.shape}")
-    r = np.abs(tkeo(x) if config.method == "tkeo" else x)
+    r = tkeo(x) if config.method == "tkeo" else np.array(x)
+    del x  # memory: a long trial's channel is tens of MB in float64
+    np.abs(r, out=r)
     sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
     return filter_offline(sos, r)
 
