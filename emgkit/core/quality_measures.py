@@ -179,25 +179,30 @@ def spike_ratio(x: np.ndarray, live: np.ndarray, fs_hz: float, window_s: float
     if n < 5:
         return ratio
     d = np.zeros_like(x)
-    d[1:-1] = x[1:-1] - 0.5 * (x[:-2] + x[2:])
+    np.add(x[:-2], x[2:], out=d[1:-1])
+    d[1:-1] *= -0.5
+    d[1:-1] += x[1:-1]  # x[i] - (x[i-1] + x[i+1]) / 2, the same rounding
     ok = live.copy()
     ok[1:] &= live[:-1]
     ok[:-1] &= live[1:]
     ok[[0, -1]] = False
-    d = np.where(ok, d, 0.0)
+    if not ok[1:-1].all():
+        d[~ok] = 0.0
     a_all = np.abs(d)
-    # a lone sample: its two neighbours agree with each other (a sharp but real
-    # waveform, such as an electrode pop, moves them apart as well)
-    lone = np.zeros(x.shape, bool)
-    lone[1:-1] = np.abs(x[2:] - x[:-2]) <= 0.25 * a_all[1:-1]
     n_ok = ok.sum(axis=0)
     with np.errstate(invalid="ignore"):  # d is 0 where not ok: the RMS over the ok samples
         scale = np.sqrt(np.einsum("ij,ij->j", d, d) / n_ok)
-    cand_all = lone & (a_all > 3.0 * np.where(n_ok > 0, scale, np.inf))
+    del d
+    rows, cols = np.nonzero(a_all > 3.0 * np.where(n_ok > 0, scale, np.inf))
+    # a lone sample: its two neighbours agree with each other (a sharp but real
+    # waveform, such as an electrode pop, moves them apart as well); the ends never
+    # qualify (their deviation is 0)
+    lone = np.abs(x[rows + 1, cols] - x[rows - 1, cols]) <= 0.25 * a_all[rows, cols]
+    rows, cols = rows[lone], cols[lone]
     half = min(max(3, round(window_s * fs_hz / 2)), 100)  # <= 201 samples: enough for a median
     offs = np.arange(-half, half + 1)
-    for j in np.flatnonzero(cand_all.any(axis=0)):
-        cand = np.flatnonzero(cand_all[:, j])
+    for j in np.unique(cols):
+        cand = rows[cols == j]
         for k in range(0, cand.size, 1024):  # bounded memory
             c = cand[k : k + 1024]
             at = _reflect(c[:, None] + offs[None, :], n)  # np.pad's "reflect" at the ends
