@@ -4,9 +4,11 @@ The core's heavy steps (FFT filtering, spectra, the quality measures) spend most
 their time in numpy and scipy code that releases the GIL, so the independent parts of
 one session (the quality segments of a long trial; the FFT frames of a channel block)
 run side by side in threads. One thread per CPU this process may run on,
-at most :data:`MAX_THREADS`; a batch worker, one of several processes sharing the
-machine, holds itself to one (:func:`limit_threads`). Results do not depend on the
-number of threads: each part is computed the same way, in its own thread.
+at most :data:`MAX_THREADS`, or as many as the environment variable ``EMGKIT_THREADS``
+says (e.g. ``EMGKIT_THREADS=1`` when several commands share the machine); a batch
+worker, one of several processes sharing the machine, holds itself to one
+(:func:`set_thread_limit`). Results do not depend on the number of threads: each part is
+computed the same way, in its own thread.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
+from emgkit.errors import ConfigError
+
 #: More threads than this gain nothing: the session's parts are few.
 MAX_THREADS = 4
+#: The environment variable that limits the threads (unset: one per CPU).
+ENVIRONMENT = "EMGKIT_THREADS"
 
 _limit: int | None = None
 T = TypeVar("T")
@@ -33,9 +39,25 @@ def cpu_count() -> int:
 
 
 def thread_count() -> int:
-    """Return the threads the analysis may use now (1 to :data:`MAX_THREADS`)."""
+    """Return the threads the analysis may use now (1 to :data:`MAX_THREADS`).
+
+    Raises
+    ------
+    ConfigError
+        If ``EMGKIT_THREADS`` is set to anything but a whole number of at least 1.
+    """
     n = min(cpu_count(), MAX_THREADS)
-    return max(1, n if _limit is None else min(n, _limit))
+    limit = _limit if _limit is not None else _environment_limit()
+    return max(1, n if limit is None else min(n, limit))
+
+
+def _environment_limit() -> int | None:
+    value = os.environ.get(ENVIRONMENT, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{ENVIRONMENT} must be a whole number of at least 1, got {value!r}")
+    return int(value)
 
 
 def set_thread_limit(n: int | None) -> None:

@@ -13,6 +13,7 @@ from emgkit.core import parallel
 @pytest.fixture
 def four_cpus(monkeypatch):
     monkeypatch.setattr(parallel, "cpu_count", lambda: 4)
+    monkeypatch.delenv("EMGKIT_THREADS", raising=False)
 
 
 def test_thread_count_is_the_cpus_within_the_limit(four_cpus):
@@ -25,6 +26,21 @@ def test_thread_count_is_the_cpus_within_the_limit(four_cpus):
     assert parallel.thread_count() == 4
     with pytest.raises(ValueError, match="at least 1"):
         parallel.set_thread_limit(0)
+
+
+def test_the_environment_limits_the_threads(four_cpus, monkeypatch):
+    from emgkit.errors import ConfigError
+
+    monkeypatch.setenv("EMGKIT_THREADS", "2")
+    assert parallel.thread_count() == 2
+    with parallel.limit_threads(1):  # a batch worker's own limit wins
+        assert parallel.thread_count() == 1
+    monkeypatch.setenv("EMGKIT_THREADS", "16")
+    assert parallel.thread_count() == 4
+    for bad in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv("EMGKIT_THREADS", bad)
+        with pytest.raises(ConfigError, match="EMGKIT_THREADS must be a whole number"):
+            parallel.thread_count()
 
 
 def test_map_threads_keeps_order_and_its_thread_budget():
