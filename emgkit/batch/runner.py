@@ -296,6 +296,18 @@ def worker_setup() -> None:
     keep_freed_memory()
 
 
+def _one_thread_session(*job) -> SessionResult:
+    """Run :func:`process_session` on one thread (a Dask task).
+
+    Also in workers the batch did not start: the workers, one per core, are the
+    parallelism.
+    """
+    from emgkit.core.parallel import limit_threads
+
+    with limit_threads(1):
+        return process_session(*job)
+
+
 def process_pool(workers: int | None = None):
     """Return the local process pool of ``executor="pool"`` (one worker per core by default).
 
@@ -326,7 +338,7 @@ def _execute(jobs: list[tuple], executor: str, workers: int | None,
         with _dask_client(scheduler, workers) as client:
             if not scheduler:  # a cluster of our own: workers as many as the cores
                 client.run(worker_setup)
-            futures = [client.submit(process_session, *job, pure=False) for job in jobs]
+            futures = [client.submit(_one_thread_session, *job, pure=False) for job in jobs]
             for f in as_completed(futures):
                 yield f.result()
 

@@ -24,3 +24,15 @@ def test_a_pool_worker_runs_blas_and_the_analysis_on_one_thread():
         blas, analysis = ex.submit(_threads).result(timeout=120)
     assert blas and set(blas) == {1}
     assert analysis == 1
+
+
+def test_a_dask_task_runs_the_analysis_on_one_thread(monkeypatch):
+    """Also in a worker that the batch did not start (``--scheduler``)."""
+    from emgkit.batch import runner
+    from emgkit.core import parallel
+
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 2)
+    monkeypatch.delenv("EMGKIT_THREADS", raising=False)
+    monkeypatch.setattr(runner, "process_session", lambda *job: parallel.thread_count())
+    assert runner._one_thread_session("a.h5", "a") == 1
+    assert parallel.thread_count() == 2
