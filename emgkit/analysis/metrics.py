@@ -56,6 +56,7 @@ from emgkit.core import (
     trial_chains,
 )
 from emgkit.core.normalise import reference_with_sources
+from emgkit.core.parallel import map_threads
 from emgkit.core.quality import CrosstalkReport
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
@@ -433,15 +434,23 @@ def _segmentation_fallback(segs: dict) -> Fallback | None:
                     tuple(t for t, _ in missed))
 
 
+#: Channels of at most this many samples are searched for onsets side by side (each holds
+#: about five float64 copies of itself meanwhile: 160 MB at this length); longer ones one
+#: at a time, so a long trial at 16 kHz stays within the memory of one channel.
+PARALLEL_ONSET_SAMPLES = 4 * 2**20
+
+
 def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> list[np.ndarray]:
     """Bursts of each channel over the whole trial (empty where detection is impossible)."""
-    out = []
-    for j in range(filtered.shape[1]):  # a channel at a time (it may be read from disk)
+
+    def bursts(j: int) -> np.ndarray:  # a channel at a time (it may be read from disk)
         try:
-            out.append(detect_bursts(np.asarray(filtered[:, j]), fs_hz, config.onset))
+            return detect_bursts(np.asarray(filtered[:, j]), fs_hz, config.onset)
         except AnalysisError:
-            out.append(np.zeros((0, 2), np.int64))
-    return out
+            return np.zeros((0, 2), np.int64)
+
+    threads = None if filtered.shape[0] <= PARALLEL_ONSET_SAMPLES else 1
+    return map_threads(bursts, [(j,) for j in range(filtered.shape[1])], threads)
 
 
 def _spectral(config: ProcessingConfig, chain: ProcessingChain | None):
@@ -498,6 +507,9 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
     with warnings.catch_warnings():
         # Said once per trial by the filter chain already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
+        spectra = iter(map_threads(lambda r: spectral_frequencies(  # the repetitions of >= 8
+            np.asarray(filtered_uv[r.start:r.end]), fs, spectral), [  # samples, in threads
+            (r,) for r in reps if min(r.end, envelope_uv.shape[0]) - r.start >= 8]))
         for i, r in enumerate(reps):
             env = np.asarray(envelope_uv[r.start:r.end])
             if env.shape[0] == 0:
@@ -510,9 +522,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
                                        n_points)[0]
             phases.add(i, r, seg, env, clock)
             if seg.shape[0] >= 8:
-                md, mn = spectral_frequencies(np.asarray(filtered_uv[r.start:r.end]), fs,
-                                              spectral)
-                res["median_freq_hz"][i], res["mean_freq_hz"][i] = md, mn
+                res["median_freq_hz"][i], res["mean_freq_hz"][i] = next(spectra)
             for j, b in enumerate(bursts):
                 k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
                 if k.size:
