@@ -22,6 +22,7 @@ from emgkit.core.quality import (
     assess_segments,
     hamstring_pairs,
     rest_noise,
+    segment_bounds,
 )
 from emgkit.errors import about
 from emgkit.io.reader import SessionFile
@@ -60,37 +61,45 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
     """Assess the quality of every trial of an open session file.
 
     The first ``rest`` trial at the same sampling rate, if any, is the baseline for the
-    noise and SNR checks of the other trials. Railed checks use the device's full scale
-    when the file records one. Long trials are judged in segments read from the file
-    (:func:`emgkit.core.quality.assess_segments`); trials and segments are judged side by
-    side in threads (:mod:`emgkit.core.parallel`), with the same result as one by one.
+    noise and SNR checks of the other trials (its noise judged once when the file states
+    the mains frequency, else against each trial's own). Railed checks use the device's
+    full scale when the file records one. Long trials are judged in segments read from
+    the file (:func:`emgkit.core.quality.assess_segments`). The short trials are judged
+    side by side in threads, then each long one with its segments side by side
+    (:mod:`emgkit.core.parallel`), with the same result as one by one.
     """
+    cfg = QualityConfig() if config is None else config
     infos = sf.trial_infos()
+    path = getattr(sf, "path", None)
+    common = dict(full_scale_uv=sf.device.full_scale_uv, mains_hz=sf.device.mains_hz,
+                  config=cfg)
     rest_id = next((t.id for t in infos if t.task.name == "rest" and
                     t.n_samples >= MIN_QUALITY_SAMPLES), None)
-    rest = sf.read_emg(rest_id) if rest_id else None
     rest_fs = sf.trial_info(rest_id).fs_hz if rest_id else None
-    path, scale, mains_hz = getattr(sf, "path", None), sf.device.full_scale_uv, sf.device.mains_hz
-    noise = None
-    if rest is not None and mains_hz is not None:  # one baseline for every trial
-        with about(path, f"trial {rest_id}"):
-            noise = rest_noise(rest, rest_fs, full_scale_uv=scale, mains_hz=mains_hz,
-                               config=config)
+    baseline = {}  # what the other trials at the rest trial's rate are judged against
+    if rest_id and any(t.id != rest_id and t.fs_hz == rest_fs for t in infos):
+        rest = sf.read_emg(rest_id)
+        if common["mains_hz"] is None:
+            baseline = dict(rest_uv=rest)
+        else:
+            with about(path, f"trial {rest_id}"):
+                baseline = dict(noise_uv=rest_noise(rest, rest_fs, **common))
 
     def judge(info) -> TrialQuality:
         if info.n_samples < MIN_QUALITY_SAMPLES:
             return TrialQuality(info.id, sf.montage.names, None)
-        same = rest is not None and info.id != rest_id and info.fs_hz == rest_fs
+        against = baseline if info.id != rest_id and info.fs_hz == rest_fs else {}
         with about(path, f"trial {info.id}"):
             report = assess_segments(
                 lambda a, b, tid=info.id: np.asarray(sf.read_emg(tid, a, b), np.float32),
-                info.n_samples, len(sf.montage.channels), info.fs_hz,
-                full_scale_uv=scale, mains_hz=mains_hz, rest_uv=rest if same else None,
-                noise_uv=noise if same else None, config=config)
+                info.n_samples, len(sf.montage.channels), info.fs_hz, **common, **against)
         return TrialQuality(info.id, sf.montage.names, report)
 
-    # the trials side by side (a long trial's segments are in threads of their own)
-    return map_threads(judge, [(info,) for info in infos])
+    short = [t for t in infos if len(segment_bounds(t.n_samples, t.fs_hz, cfg.segment_s,
+                                                    cfg.window_s)) == 2]
+    judged = dict(zip([t.id for t in short], map_threads(judge, [(t,) for t in short])))
+    judged.update((t.id, judge(t)) for t in infos if t.id not in judged)
+    return [judged[t.id] for t in infos]
 
 
 def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,

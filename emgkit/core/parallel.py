@@ -1,14 +1,16 @@
-"""How many threads the offline analysis of one session may use in this process.
+"""How many threads the offline analysis of one session may use.
 
 The core's heavy steps (FFT filtering, spectra, the quality measures) spend most of
 their time in numpy and scipy code that releases the GIL, so the independent parts of
-one session (the quality segments of a long trial; the FFT frames of a channel block)
-run side by side in threads. One thread per CPU this process may run on,
-at most :data:`MAX_THREADS`, or as many as the environment variable ``EMGKIT_THREADS``
-says (e.g. ``EMGKIT_THREADS=1`` when several commands share the machine); a batch
-worker, one of several processes sharing the machine, holds itself to one
-(:func:`set_thread_limit`). Results do not depend on the number of threads: each part is
-computed the same way, in its own thread.
+one session (the quality segments of a long trial, the short trials, the FFT frames of
+a channel block, the channels' onsets) run side by side in threads. One thread per CPU
+this process may run on, at most :data:`MAX_THREADS`; the environment variable
+``EMGKIT_THREADS`` lowers that (e.g. ``EMGKIT_THREADS=1`` when several commands share
+the machine). A limit set with :func:`limit_threads` or :func:`set_thread_limit` holds
+in the thread (and context) that set it: a batch worker, one of several processes that
+share the machine, holds itself to one, and the work that :func:`map_threads` hands to
+its threads runs on one thread each, so threads never start threads. Results do not
+depend on the number of threads: each part is computed the same way, in its own thread.
 """
 
 from __future__ import annotations
@@ -17,16 +19,17 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from emgkit.errors import ConfigError
 
 #: More threads than this gain nothing: the session's parts are few.
 MAX_THREADS = 4
-#: The environment variable that limits the threads (unset: one per CPU).
+#: The environment variable that lowers the thread count (unset: one per CPU).
 ENVIRONMENT = "EMGKIT_THREADS"
 
-_limit: int | None = None
+_limit: ContextVar[int | None] = ContextVar("emgkit_thread_limit", default=None)
 T = TypeVar("T")
 
 
@@ -39,7 +42,7 @@ def cpu_count() -> int:
 
 
 def thread_count() -> int:
-    """Return the threads the analysis may use now (1 to :data:`MAX_THREADS`).
+    """Return the threads the analysis may use here and now (1 to :data:`MAX_THREADS`).
 
     Raises
     ------
@@ -47,7 +50,9 @@ def thread_count() -> int:
         If ``EMGKIT_THREADS`` is set to anything but a whole number of at least 1.
     """
     n = min(cpu_count(), MAX_THREADS)
-    limit = _limit if _limit is not None else _environment_limit()
+    limit = _limit.get()
+    if limit is None:
+        limit = _environment_limit()
     return max(1, n if limit is None else min(n, limit))
 
 
@@ -55,28 +60,34 @@ def _environment_limit() -> int | None:
     value = os.environ.get(ENVIRONMENT, "").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{ENVIRONMENT} must be a whole number of at least 1, got {value!r}")
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ConfigError(f"{ENVIRONMENT} must be a whole number of at least 1, but got "
+                          f"{value!r}")
     return int(value)
 
 
 def set_thread_limit(n: int | None) -> None:
-    """Hold this process's analysis to ``n`` threads (None: one per CPU)."""
-    global _limit
+    """Hold the analysis in this thread (context) to ``n`` threads; None: no limit."""
     if n is not None and int(n) < 1:
-        raise ValueError(f"the thread limit must be at least 1, got {n}")
-    _limit = None if n is None else int(n)
+        raise ConfigError(f"the thread limit must be at least 1, but got {n}")
+    _limit.set(None if n is None else int(n))
 
 
 @contextmanager
 def limit_threads(n: int | None) -> Iterator[None]:
     """Hold the analysis to ``n`` threads inside the block (see :func:`set_thread_limit`)."""
-    before = _limit
-    set_thread_limit(n)
+    if n is not None and int(n) < 1:
+        raise ConfigError(f"the thread limit must be at least 1, but got {n}")
+    token = _limit.set(None if n is None else int(n))
     try:
         yield
     finally:
-        set_thread_limit(before)
+        _limit.reset(token)
+
+
+def _one_thread(fn: Callable[..., T], item) -> T:
+    with limit_threads(1):  # work handed to a thread starts no threads of its own
+        return fn(*item)
 
 
 def map_threads(fn: Callable[..., T], items: Iterable, threads: int | None = None
@@ -84,18 +95,18 @@ def map_threads(fn: Callable[..., T], items: Iterable, threads: int | None = Non
     """Return ``[fn(*item) for item in items]``, computed in up to ``threads`` threads.
 
     ``threads`` defaults to :func:`thread_count`; with one, everything runs here, in
-    order. At most ``threads`` items are in work at a time, so memory is bounded by
-    what that many calls hold. The first exception is raised after the calls in
-    flight end; the items not started are not run.
+    order. Each call runs on one thread (:func:`limit_threads`), and at most ``threads``
+    calls are in work at a time, so memory is bounded by what that many calls hold. If
+    calls raise, the exception of the first such item (in order) is raised once the calls
+    in flight have ended; the items not started by then are not run.
     """
-    threads = thread_count() if threads is None else threads
+    threads = thread_count() if threads is None else min(threads, thread_count())
     if threads <= 1:
         return [fn(*item) for item in items]
     with ThreadPoolExecutor(threads, thread_name_prefix="emgkit") as ex:
-        futures = [ex.submit(fn, *item) for item in items]
+        futures = [ex.submit(_one_thread, fn, item) for item in items]
         try:
             return [f.result() for f in futures]
         finally:
             for f in futures:
                 f.cancel()
-

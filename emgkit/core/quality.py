@@ -217,8 +217,9 @@ def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
     one segment gives exactly :func:`assess_quality`'s report. Mains, when not given, is
     detected on the first segment (all channels) and used for the rest. Segments are
     summarised side by side in threads (:func:`~emgkit.core.parallel.thread_count`;
-    ``read`` must allow it), so memory holds that many groups at a time; the report does
-    not depend on the number of threads (each segment is computed the same way).
+    ``read`` must allow it), so memory holds that many segments and groups at a time; the
+    report does not depend on the number of threads (each segment is computed the same
+    way).
     ``noise_uv`` is the baseline noise (:func:`rest_noise`) when it is known already
     (a session's rest trial, for each of its trials); ``rest_uv`` is then not used.
     """
@@ -229,12 +230,14 @@ def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
     bounds = segment_bounds(n_samples, fs, cfg.segment_s, cfg.window_s)
     spans = [(int(a), int(b)) for a, b in itertools.pairwise(bounds)]
     threads = min(thread_count(), len(spans))
-    first = None
+    read_already = {}  # the first segment, when mains is detected on it (read once)
     if mains_hz is None:
-        first = np.asarray(read(*spans[0]))
-        mains_hz = detect_mains_hz(first - first.mean(axis=0, dtype=np.float64), fs)
+        x = read_already[0] = np.asarray(read(*spans[0]))
+        mains_hz = detect_mains_hz(x - x.mean(axis=0, dtype=np.float64), fs)
+        del x
 
-    def summary(a: int, b: int, x: np.ndarray | None) -> qs.SegmentSummary:
+    def summary(a: int, b: int) -> qs.SegmentSummary:
+        x = read_already.pop(a, None)
         x = np.asarray(read(a, b)) if x is None else x
         group = max(1, block_samples // max(b - a, 1))
         return qs.join_channels(
@@ -242,9 +245,7 @@ def assess_segments(read, n_samples: int, n_channels: int, fs_hz: float, *,
                          mains_hz=mains_hz, cfg=cfg, bands=bands[c : c + group])
             for c in range(0, n_channels, group))
 
-    summaries = map_threads(summary, [(a, b, first if a == 0 else None) for a, b in spans],
-                            threads)
-    del first
+    summaries = map_threads(summary, spans, threads)
     if noise_uv is None and rest_uv is not None:
         noise_uv = rest_noise(rest_uv, fs, full_scale_uv=full_scale_uv, mains_hz=mains_hz,
                               config=cfg, regions=reg, filter_config=filter_config)

@@ -24,7 +24,9 @@ def test_thread_count_is_the_cpus_within_the_limit(four_cpus):
             assert parallel.thread_count() == 2
         assert parallel.thread_count() == 1
     assert parallel.thread_count() == 4
-    with pytest.raises(ValueError, match="at least 1"):
+    from emgkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least 1, but got 0"):
         parallel.set_thread_limit(0)
 
 
@@ -37,7 +39,7 @@ def test_the_environment_limits_the_threads(four_cpus, monkeypatch):
         assert parallel.thread_count() == 1
     monkeypatch.setenv("EMGKIT_THREADS", "16")
     assert parallel.thread_count() == 4
-    for bad in ("0", "two", "-1", "1.5"):
+    for bad in ("0", "two", "-1", "1.5", "\u00b2"):
         monkeypatch.setenv("EMGKIT_THREADS", bad)
         with pytest.raises(ConfigError, match="EMGKIT_THREADS must be a whole number"):
             parallel.thread_count()
@@ -63,6 +65,26 @@ def test_map_threads_keeps_order_and_its_thread_budget():
     most = 0
     assert parallel.map_threads(work, items, 1) == [i * i for i in range(12)]
     assert most == 1
+
+
+def test_threads_start_no_threads_and_limits_stay_in_their_thread(four_cpus):
+    """Work handed to a thread runs on one thread; a limit set in one thread (a Dask task)
+    does not change another's."""
+    inner = parallel.map_threads(lambda i: parallel.thread_count(), [(i,) for i in range(4)])
+    assert inner == [1, 1, 1, 1]
+    assert parallel.thread_count() == 4
+    seen = {}
+
+    def task(name, n):
+        with parallel.limit_threads(n):
+            time.sleep(0.05)
+            seen[name] = parallel.thread_count()
+
+    a = threading.Thread(target=task, args=("a", 1))
+    b = threading.Thread(target=task, args=("b", 3))
+    a.start(), b.start(), a.join(), b.join()
+    assert seen == {"a": 1, "b": 3}
+    assert parallel.thread_count() == 4
 
 
 def test_map_threads_raises_the_first_error_and_skips_the_rest():
