@@ -1,7 +1,5 @@
 """``python -m emgkit`` runs the command line."""
 
-import sys
+from emgkit.cli.main import run
 
-from emgkit.cli.main import main
-
-sys.exit(main())
+run()

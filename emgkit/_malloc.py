@@ -7,10 +7,12 @@ are mapped and unmapped; the heap's top is trimmed beyond 128 kB free), so the n
 array is faulted in again page by page. On the 2-core VM of ``docs/performance.md``
 that was a fifth of the CPU time of ``emgkit process`` (1.5 s of system time in 8.5 s).
 :func:`keep_freed_memory` raises the thresholds for the process it is called in: freed
-blocks stay in the heap and the next array reuses them (0.7 s), and all threads share
-one heap. Resident memory no longer shrinks before the
-process ends, which is why only commands and batch workers that analyse and then exit
-call it, never a recorder or viewer.
+blocks stay in the heap and the next array reuses them (0.7 s); the heap grows in steps of
+64 MB; and all threads share one heap, so what one thread frees another reuses (with a
+heap per thread each kept its own freed blocks). Resident memory no longer shrinks before
+the process ends, which is why only the ``emgkit`` program running an analysis command
+(``emgkit.cli.main.run``) and batch workers call it: never a recorder or viewer, nor a
+program that calls ``emgkit.cli.main.main``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import sys
 
 #: ``mallopt`` parameters (glibc's ``malloc.h``).
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -2, -3, -8
-#: Blocks up to this size come from the heap (glibc's largest allowed on 64-bit).
+#: Blocks up to this size come from the heap (the largest that glibc's own sliding
+#: threshold reaches on 64-bit, ``DEFAULT_MMAP_THRESHOLD_MAX``).
 MMAP_THRESHOLD_BYTES = 32 * 2**20
 #: Free memory at the heap's top is returned to the kernel only beyond this.
 TRIM_THRESHOLD_BYTES = 1024 * 2**20
@@ -34,21 +37,24 @@ ARENAS = 1
 
 
 def keep_freed_memory() -> bool:
-    """Raise glibc's trim and mmap thresholds for this process; True if it took effect.
+    """Tune glibc's allocator for this process as the module says; True if it took effect.
 
-    Does nothing (False) where the C library is not glibc (macOS, Windows, musl).
+    Every setting is tried (True only if all were taken). Does nothing (False) where the
+    C library is not glibc (macOS, Windows, musl).
     """
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt, version = libc.mallopt, libc.gnu_get_libc_version
-    except (OSError, AttributeError):
+    except OSError:
         return False
-    del version  # only glibc has it: musl's mallopt does nothing
+    if not hasattr(libc, "gnu_get_libc_version"):  # musl: its mallopt does nothing
+        return False
+    mallopt = libc.mallopt
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    return all(mallopt(param, value) == 1 for param, value in (
+    done = [mallopt(param, value) == 1 for param, value in (
         (_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES),
         (_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES),
         (_M_TOP_PAD, TOP_PAD_BYTES),
-        (_M_ARENA_MAX, ARENAS)))
+        (_M_ARENA_MAX, ARENAS))]
+    return all(done)

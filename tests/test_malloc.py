@@ -31,3 +31,21 @@ def test_keep_freed_memory_is_harmless_elsewhere(monkeypatch):
 
     monkeypatch.setattr(_malloc.sys, "platform", "darwin")
     assert _malloc.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize(("own_process", "command", "expected"), [
+    (True, "process", ["keep"]), (True, "check", []), (False, "process", [])])
+def test_only_an_analysis_in_its_own_process_tunes_the_allocator(
+        own_process, command, expected, monkeypatch, tmp_path):
+    """``emgkit process`` (the program) keeps freed memory; a program that calls
+    ``main`` keeps its allocator as it is, and so does a command that is no analysis."""
+    from emgkit import _malloc
+    from emgkit.cli.main import main
+
+    calls = []
+    monkeypatch.setattr(_malloc, "keep_freed_memory", lambda: calls.append("keep"))
+    missing = str(tmp_path / "missing.h5")
+    argv = [command, missing] + (["--out", str(tmp_path / "m.csv")] if command == "process"
+                                 else [])
+    assert main(argv, own_process=own_process) == 2  # the file is missing: exit 2
+    assert calls == expected

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 NAME = "batch"
 HELP = "reprocess many sessions (local processes or a Dask cluster)"
+#: An analysis that ends with the command: its process keeps the memory it frees (cli.main).
+ANALYSIS = True
 
 log = logging.getLogger("emgkit")
 
@@ -92,9 +94,6 @@ def _clock(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the batch; return 0 if every session succeeded, else 2."""
-    from emgkit._malloc import keep_freed_memory
-
-    keep_freed_memory()  # an analysis that ends with the command
     for opt in ("workers", "jobs"):
         n = getattr(args, opt)
         if n is not None and n < 1:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 NAME = "process"
 HELP = "run the pipeline on session files and write the metrics table"
+#: An analysis that ends with the command: its process keeps the memory it frees (cli.main).
+ANALYSIS = True
 
 log = logging.getLogger("emgkit")
 
@@ -50,9 +52,6 @@ def add_sensitivity_argument(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Process the sessions and write the outputs atomically."""
-    from emgkit._malloc import keep_freed_memory
-
-    keep_freed_memory()  # an analysis that ends with the command
     from emgkit.analysis.files import (
         analyse_files,
         load_config,

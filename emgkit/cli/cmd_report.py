@@ -20,6 +20,8 @@ from emgkit.errors import ConfigError
 
 NAME = "report"
 HELP = "write the hinge-vs-squat activation report (HTML, optionally PDF)"
+#: An analysis that ends with the command: its process keeps the memory it frees (cli.main).
+ANALYSIS = True
 
 log = logging.getLogger("emgkit")
 
@@ -62,9 +64,6 @@ def make_report(sessions, html_path, pdf_path=None, config=None,
 
 def run(args: argparse.Namespace) -> int:
     """Write the report."""
-    from emgkit._malloc import keep_freed_memory
-
-    keep_freed_memory()  # an analysis that ends with the command
     from emgkit.analysis.files import load_config
 
     if Path(args.out).suffix.lower() not in (".html", ".htm"):

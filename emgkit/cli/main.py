@@ -61,17 +61,26 @@ def build_parser() -> argparse.ArgumentParser:
     for mod in COMMANDS:
         p = sub.add_parser(mod.NAME, help=mod.HELP, description=mod.__doc__.strip().splitlines()[0])
         mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        p.set_defaults(_run=mod.run, _analysis=getattr(mod, "ANALYSIS", False))
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line and return its exit code."""
+def main(argv: list[str] | None = None, *, own_process: bool = False) -> int:
+    """Run the command line and return its exit code.
+
+    ``own_process``: the process is the command's own (the ``emgkit`` program, ``python
+    -m emgkit``) and ends with it, so an analysis command may tune it for itself
+    (:func:`emgkit._malloc.keep_freed_memory`); never when called from a program.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return 2
+    if own_process and args._analysis:
+        from emgkit._malloc import keep_freed_memory
+
+        keep_freed_memory()
     # -v and -vv open emgkit's own log; other libraries' records stay at WARNING and up
     logging.basicConfig(level=logging.WARNING, format="emgkit: %(levelname)s: %(message)s")
     log = logging.getLogger("emgkit")
@@ -161,5 +170,10 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def run() -> None:
+    """Run the ``emgkit`` program: the command line in its own process, then exit."""
+    sys.exit(main(own_process=True))
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
