@@ -8,7 +8,6 @@ band-passed signal (:func:`emgkit.core.quality.assess_crosstalk`).
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,12 +133,14 @@ def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
     pairs = [p for p in hamstring_pairs(montage) if not set(p) & dead]
     if not pairs or np.shape(filtered_uv)[0] < MIN_QUALITY_SAMPLES:
         return flags, None
-    # Only the pairs' channels, a channel at a time (the signal may be on disk).
-    cols = sorted({j for p in pairs for j in p})
-    sub = np.column_stack([np.asarray(filtered_uv[:, j]) for j in cols])
-    at = {j: k for k, j in enumerate(cols)}
-    report = assess_crosstalk(sub, fs_hz, [(at[a], at[b]) for a, b in pairs], config=config)
-    report = dataclasses.replace(report, pairs=tuple((cols[a], cols[b]) for a, b in report.pairs))
+    # A pair's two channels at a time, each read as a column (the signal may be on disk).
+    parts = [assess_crosstalk(np.column_stack((np.asarray(filtered_uv[:, a]),
+                                               np.asarray(filtered_uv[:, b]))),
+                              fs_hz, [(0, 1)], config=config) for a, b in pairs]
+    report = CrosstalkReport(tuple((int(a), int(b)) for a, b in pairs),
+                             np.concatenate([p.r for p in parts]),
+                             np.concatenate([p.lag_s for p in parts]),
+                             tuple(f for p in parts for f in p.flagged))
     extra = report.channel_flags(n_ch)
     return tuple(tuple(f) + x if x and "crosstalk" not in f else tuple(f)
                  for f, x in zip(flags, extra)), report

@@ -242,9 +242,10 @@ def _try_envelope(trial: Trial, montage: Montage, envelope, cfg: SegmentationCon
     # A channel at a time: the envelope may be an array on disk (emgkit.io.scratch).
     detect = np.zeros(envelope.shape[0])
     for j in cols:
-        e = np.asarray(envelope[:, j], dtype=np.float64)
+        e = np.array(envelope[:, j], dtype=np.float64)
         scale = float(np.percentile(e, 95))
-        detect += e / (scale if scale > 0 else 1.0)
+        e /= scale if scale > 0 else 1.0  # in place: a long trial's channel is large
+        detect += e
     reps = threshold_segments(detect / len(cols), trial.fs_hz, cfg)
     return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
 
