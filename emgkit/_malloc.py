@@ -12,13 +12,15 @@ blocks stay in the heap and the next array reuses them (0.7 s); the heap grows i
 heap per thread each kept its own freed blocks). Resident memory no longer shrinks before
 the process ends, which is why only the ``emgkit`` program running an analysis command
 (``emgkit.cli.main.run``) and batch workers call it: never a recorder or viewer, nor a
-program that calls ``emgkit.cli.main.main``.
+program that calls ``emgkit.cli.main.main``. :func:`release_free_memory` gives the free
+memory back between the large phases of an analysis, wherever it runs.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 #: ``mallopt`` parameters (glibc's ``malloc.h``).
@@ -36,19 +38,26 @@ TOP_PAD_BYTES = 64 * 2**20
 ARENAS = 1
 
 
+@functools.lru_cache(maxsize=1)
+def _glibc():
+    """Return the C library (ctypes) if it is glibc, else None (macOS, Windows, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "gnu_get_libc_version") else None  # musl: no-op mallopt
+
+
 def keep_freed_memory() -> bool:
     """Tune glibc's allocator for this process as the module says; True if it took effect.
 
     Every setting is tried (True only if all were taken). Does nothing (False) where the
     C library is not glibc (macOS, Windows, musl).
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
-        return False
-    if not hasattr(libc, "gnu_get_libc_version"):  # musl: its mallopt does nothing
+    libc = _glibc()
+    if libc is None:
         return False
     mallopt = libc.mallopt
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
@@ -58,3 +67,22 @@ def keep_freed_memory() -> bool:
         (_M_TOP_PAD, TOP_PAD_BYTES),
         (_M_ARENA_MAX, ARENAS))]
     return all(done)
+
+
+def release_free_memory() -> bool:
+    """Give the free memory of the heap back to the kernel now (glibc ``malloc_trim``).
+
+    Called where a large phase of an analysis ends (the quality of a session, its
+    filtering, before each trial's metrics): what the phase freed is returned before the
+    next one allocates, so the peak is the larger phase's, not their sum with the freed
+    fragments between them (the 10-minute 16 kHz case of ``benchmarks/bench_scaling.py``
+    peaked at 1.06 GB without, 0.93 GB with). False (nothing done) where the C library
+    is not glibc.
+    """
+    libc = _glibc()
+    if libc is None:
+        return False
+    trim = libc.malloc_trim
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    trim(0)
+    return True

@@ -30,7 +30,12 @@ def test_keep_freed_memory_is_harmless_elsewhere(monkeypatch):
     from emgkit import _malloc
 
     monkeypatch.setattr(_malloc.sys, "platform", "darwin")
-    assert _malloc.keep_freed_memory() is False
+    _malloc._glibc.cache_clear()
+    try:
+        assert _malloc.keep_freed_memory() is False
+        assert _malloc.release_free_memory() is False
+    finally:
+        _malloc._glibc.cache_clear()
 
 
 @pytest.mark.parametrize(("own_process", "command", "expected"), [

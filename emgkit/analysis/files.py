@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
+from emgkit._malloc import release_free_memory
 from emgkit.analysis.comparisons import compare
 from emgkit.analysis.metrics import SessionMetrics, analyse_session
 from emgkit.analysis.quality import session_quality
@@ -135,6 +136,7 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         # Long trials stay on disk and go through the analysis a few channels at a time.
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
         qualities = session_quality(sf, config.quality)
+    release_free_memory()  # what the quality checks freed, before the filtering allocates
     with about(path), Scratch() as scratch:
         sm = analyse_session(session, config, name=path.name, qualities=qualities,
                              scratch=scratch)

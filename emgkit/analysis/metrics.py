@@ -27,6 +27,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from emgkit._malloc import release_free_memory
 from emgkit.analysis.mvc_check import (
     ChannelCheck,
     check_channels,
@@ -577,6 +578,7 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     reference, refs = reference_and_sources(session, cfg, envelopes, chains, dead)
     out, segs = [], {}
     for t in session.trials:
+        release_free_memory()  # between the large phases: the filtering, each trial
         env, filt = processed[t.id]
         seg = segs[t.id] = segment_trial_explained(t, session.montage, env, cfg.segmentation)
         qf, xt = flags.get(t.id) or ((),) * n_ch, None
