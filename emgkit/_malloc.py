@@ -36,6 +36,8 @@ TOP_PAD_BYTES = 64 * 2**20
 #: (with a heap per thread, each kept its own freed blocks: 1.27 GB instead of 0.90 GB
 #: at the peak of the 10-minute 16 kHz case of ``benchmarks/bench_scaling.py``).
 ARENAS = 1
+#: Phases that handle at least this much data give their free memory back when they end.
+LARGE_PHASE_BYTES = 64 * 2**20
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,18 +71,21 @@ def keep_freed_memory() -> bool:
     return all(done)
 
 
-def release_free_memory() -> bool:
-    """Give the free memory of the heap back to the kernel now (glibc ``malloc_trim``).
+def release_free_memory(handled_bytes: int) -> bool:
+    """Give the free memory of the heap back to the kernel (glibc ``malloc_trim``).
 
     Called where a large phase of an analysis ends (the quality of a session, its
-    filtering, before each trial's metrics): what the phase freed is returned before the
+    filtering, before each trial's metrics) with the size of the data it handled: after
+    one of at least :data:`LARGE_PHASE_BYTES`, what the phase freed is returned before the
     next one allocates, so the peak is the larger phase's, not their sum with the freed
     fragments between them (the 10-minute 16 kHz case of ``benchmarks/bench_scaling.py``
-    peaked at 1.06 GB without, 0.93 GB with). False (nothing done) where the C library
-    is not glibc.
+    peaked at 1.06-1.10 GB without, 0.93 GB with; 0.85 GB with fewer copies of its long
+    channels as well). After smaller phases nothing is done: the memory comes back
+    faulted in anew, which cost a quarter of the time of short sessions when done before
+    every trial. True if memory was given back; False where the C library is not glibc.
     """
     libc = _glibc()
-    if libc is None:
+    if libc is None or handled_bytes < LARGE_PHASE_BYTES:
         return False
     trim = libc.malloc_trim
     trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int

@@ -33,7 +33,7 @@ def test_keep_freed_memory_is_harmless_elsewhere(monkeypatch):
     _malloc._glibc.cache_clear()
     try:
         assert _malloc.keep_freed_memory() is False
-        assert _malloc.release_free_memory() is False
+        assert _malloc.release_free_memory(2**30) is False
     finally:
         _malloc._glibc.cache_clear()
 
@@ -54,3 +54,13 @@ def test_only_an_analysis_in_its_own_process_tunes_the_allocator(
                                  else [])
     assert main(argv, own_process=own_process) == 2  # the file is missing: exit 2
     assert calls == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
+def test_only_a_large_phase_gives_memory_back():
+    import platform
+
+    from emgkit._malloc import LARGE_PHASE_BYTES, release_free_memory
+
+    assert release_free_memory(LARGE_PHASE_BYTES - 1) is False
+    assert release_free_memory(LARGE_PHASE_BYTES) is (platform.libc_ver()[0] == "glibc")

@@ -136,7 +136,8 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         # Long trials stay on disk and go through the analysis a few channels at a time.
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
         qualities = session_quality(sf, config.quality)
-    release_free_memory()  # what the quality checks freed, before the filtering allocates
+    # what the quality checks freed, before the filtering allocates
+    release_free_memory(sum(t.emg_uv.nbytes for t in session.trials))
     with about(path), Scratch() as scratch:
         sm = analyse_session(session, config, name=path.name, qualities=qualities,
                              scratch=scratch)

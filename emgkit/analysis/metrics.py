@@ -578,7 +578,7 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     reference, refs = reference_and_sources(session, cfg, envelopes, chains, dead)
     out, segs = [], {}
     for t in session.trials:
-        release_free_memory()  # between the large phases: the filtering, each trial
+        release_free_memory(t.emg_uv.nbytes)  # after the filtering, between long trials
         env, filt = processed[t.id]
         seg = segs[t.id] = segment_trial_explained(t, session.montage, env, cfg.segmentation)
         qf, xt = flags.get(t.id) or ((),) * n_ch, None
