@@ -47,17 +47,15 @@ from emgkit.analysis.segmentation import (
     segment_trial_explained,
     time_normalise,
 )
+from emgkit.analysis.trial_signals import channel_bursts, repetition_spectra
 from emgkit.core import (
     LowSampleRateWarning,
     ProcessingChain,
     decide_mains,
-    detect_bursts,
     process_trial_emg,
-    spectral_frequencies,
     trial_chains,
 )
 from emgkit.core.normalise import reference_with_sources
-from emgkit.core.parallel import map_threads
 from emgkit.core.quality import CrosstalkReport
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
@@ -435,25 +433,6 @@ def _segmentation_fallback(segs: dict) -> Fallback | None:
                     tuple(t for t, _ in missed))
 
 
-#: Channels of at most this many samples are searched for onsets side by side (each holds
-#: about five float64 copies of itself meanwhile: 160 MB at this length); longer ones one
-#: at a time, so a long trial at 16 kHz stays within the memory of one channel.
-PARALLEL_ONSET_SAMPLES = 4 * 2**20
-
-
-def _onsets(filtered: np.ndarray, fs_hz: float, config: ProcessingConfig) -> list[np.ndarray]:
-    """Bursts of each channel over the whole trial (empty where detection is impossible)."""
-
-    def bursts(j: int) -> np.ndarray:  # a channel at a time (it may be read from disk)
-        try:
-            return detect_bursts(np.asarray(filtered[:, j]), fs_hz, config.onset)
-        except AnalysisError:
-            return np.zeros((0, 2), np.int64)
-
-    threads = None if filtered.shape[0] <= PARALLEL_ONSET_SAMPLES else 1
-    return map_threads(bursts, [(j,) for j in range(filtered.shape[1])], threads)
-
-
 def _spectral(config: ProcessingConfig, chain: ProcessingChain | None):
     """Return the spectral configuration with the band the chain states."""
     if chain is None:
@@ -502,15 +481,13 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
         "mean", "peak", "mean_uv", "peak_uv", "iemg_s", "time_to_peak_pct", "onset_s",
         "offset_s", "median_freq_hz", "mean_freq_hz")}
     curves = np.full((n_r, n_points, n_c), np.nan)
-    bursts = _onsets(filtered_uv, fs, config)
+    bursts = channel_bursts(filtered_uv, fs, config.onset)
     spectral = _spectral(config, chain)
     phases = PhaseAmplitudes(trial_phases(trial, reps, config.segmentation), n_c)
     with warnings.catch_warnings():
         # Said once per trial by the filter chain already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
-        spectra = iter(map_threads(lambda r: spectral_frequencies(  # the repetitions of >= 8
-            np.asarray(filtered_uv[r.start:r.end]), fs, spectral), [  # samples, in threads
-            (r,) for r in reps if min(r.end, envelope_uv.shape[0]) - r.start >= 8]))
+        spectra = repetition_spectra(filtered_uv, reps, fs, spectral)
         for i, r in enumerate(reps):
             env = np.asarray(envelope_uv[r.start:r.end])
             if env.shape[0] == 0:
@@ -522,8 +499,7 @@ def trial_metrics(trial: Trial, envelope_uv: np.ndarray, filtered_uv: np.ndarray
             curves[i] = time_normalise(seg, (Repetition(0, seg.shape[0], r.method),),
                                        n_points)[0]
             phases.add(i, r, seg, env, clock)
-            if seg.shape[0] >= 8:
-                res["median_freq_hz"][i], res["mean_freq_hz"][i] = next(spectra)
+            res["median_freq_hz"][i], res["mean_freq_hz"][i] = spectra[i]
             for j, b in enumerate(bursts):
                 k = np.flatnonzero((b[:, 1] > r.start) & (b[:, 0] < r.end))
                 if k.size:

@@ -283,7 +283,9 @@ def worker_setup() -> None:
     *Batch*; Dask's nanny sets ``OPENBLAS_NUM_THREADS=1`` for the workers it spawns, but
     workers forked from the forkserver have loaded BLAS already, so the limit is set
     here, by threadpoolctl), and so is the analysis (:func:`emgkit.core.parallel.
-    set_thread_limit`). The worker also keeps the memory it frees for reuse
+    set_thread_limit`: it holds in the thread that calls this, a pool worker's only
+    one; a Dask worker runs tasks in threads of its own, so each task holds itself,
+    :func:`_one_thread_session`). The worker also keeps the memory it frees for reuse
     (:func:`emgkit._malloc.keep_freed_memory`), as ``emgkit process`` does.
     """
     from threadpoolctl import threadpool_limits

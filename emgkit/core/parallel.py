@@ -66,19 +66,21 @@ def _environment_limit() -> int | None:
     return int(value)
 
 
-def set_thread_limit(n: int | None) -> None:
-    """Hold the analysis in this thread (context) to ``n`` threads; None: no limit."""
+def _checked(n: int | None) -> int | None:
     if n is not None and int(n) < 1:
         raise ConfigError(f"the thread limit must be at least 1, but got {n}")
-    _limit.set(None if n is None else int(n))
+    return None if n is None else int(n)
+
+
+def set_thread_limit(n: int | None) -> None:
+    """Hold the analysis in this thread (context) to ``n`` threads; None: no limit."""
+    _limit.set(_checked(n))
 
 
 @contextmanager
 def limit_threads(n: int | None) -> Iterator[None]:
     """Hold the analysis to ``n`` threads inside the block (see :func:`set_thread_limit`)."""
-    if n is not None and int(n) < 1:
-        raise ConfigError(f"the thread limit must be at least 1, but got {n}")
-    token = _limit.set(None if n is None else int(n))
+    token = _limit.set(_checked(n))
     try:
         yield
     finally:

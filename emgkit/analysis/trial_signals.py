@@ -1,0 +1,50 @@
+"""What the metrics take from a trial's whole filtered signal, side by side in threads.
+
+The onsets of each channel over the whole trial and the median and mean frequency of
+each repetition (:func:`emgkit.analysis.metrics.trial_metrics`) are independent of one
+another, so they are computed in threads (:func:`emgkit.core.parallel.map_threads`),
+with the numbers of one thread. The signal is read a channel or a repetition at a time:
+it may be an array on disk (:mod:`emgkit.io.scratch`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emgkit.core import detect_bursts, spectral_frequencies
+from emgkit.core.parallel import map_threads
+from emgkit.errors import AnalysisError
+from emgkit.model.config import OnsetConfig, SpectralConfig
+
+#: Channels of at most this many samples are searched for onsets side by side (each holds
+#: about five float64 copies of itself meanwhile: 160 MB at this length); longer ones one
+#: at a time, so a long trial at 16 kHz stays within the memory of one channel.
+PARALLEL_ONSET_SAMPLES = 4 * 2**20
+#: Repetitions shorter than this have no spectrum (NaN).
+MIN_SPECTRUM_SAMPLES = 8
+
+
+def channel_bursts(filtered: np.ndarray, fs_hz: float, config: OnsetConfig) -> list[np.ndarray]:
+    """Bursts of each channel over the whole trial (empty where detection is impossible)."""
+
+    def bursts(j: int) -> np.ndarray:
+        try:
+            return detect_bursts(np.asarray(filtered[:, j]), fs_hz, config)
+        except AnalysisError:
+            return np.zeros((0, 2), np.int64)
+
+    threads = None if filtered.shape[0] <= PARALLEL_ONSET_SAMPLES else 1
+    return map_threads(bursts, [(j,) for j in range(filtered.shape[1])], threads)
+
+
+def repetition_spectra(filtered: np.ndarray, reps, fs_hz: float, config: SpectralConfig
+                       ) -> list[tuple]:
+    """``(median_hz, mean_hz)`` per channel of each repetition (NaN if too short)."""
+
+    def spectrum(r) -> tuple:
+        x = np.asarray(filtered[r.start:r.end])
+        if len(x) < MIN_SPECTRUM_SAMPLES:
+            return np.nan, np.nan
+        return spectral_frequencies(x, fs_hz, config)
+
+    return map_threads(spectrum, [(r,) for r in reps])
