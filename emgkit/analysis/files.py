@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from os import PathLike
 from pathlib import Path
 
-from emgkit._malloc import release_free_memory
 from emgkit.analysis.comparisons import compare
 from emgkit.analysis.metrics import SessionMetrics, analyse_session
 from emgkit.analysis.quality import session_quality
@@ -132,15 +131,12 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
 
     path = Path(path)
     digest = sha256_file(path) if path.is_file() else None
-    with SessionFile(path) as sf:
-        # Long trials stay on disk and go through the analysis a few channels at a time.
+    with SessionFile(path) as sf, about(path), Scratch() as scratch:
+        # Long trials stay on disk and go through the analysis a few channels at a time;
+        # the quality checks read the file beside the filtering.
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
-        qualities = session_quality(sf, config.quality)
-    # what the quality checks freed, before the filtering allocates
-    release_free_memory(sum(t.emg_uv.nbytes for t in session.trials))
-    with about(path), Scratch() as scratch:
-        sm = analyse_session(session, config, name=path.name, qualities=qualities,
-                             scratch=scratch)
+        sm = analyse_session(session, config, name=path.name, scratch=scratch,
+                             qualities=lambda: session_quality(sf, config.quality))
     record = {"path": str(path), "sha256": digest, "subject": session.subject,
               "board": session.device.board, "fs_hz": session.device.fs_hz,
               "mains_hz": session.device.mains_hz,

@@ -23,11 +23,16 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 
 from emgkit._malloc import release_free_memory
+from emgkit.analysis.filtering import (
+    filter_and_judge,
+    session_chains,
+    session_envelopes,
+    with_window,
+)
 from emgkit.analysis.mvc_check import (
     ChannelCheck,
     check_channels,
@@ -37,9 +42,8 @@ from emgkit.analysis.mvc_check import (
     percent_of_reference,
     rest_levels,
 )
-from emgkit.analysis.ondisk import envelopes_on_disk
 from emgkit.analysis.phases import PhaseAmplitudes, PhaseMetrics, amplitudes, trial_phases
-from emgkit.analysis.quality import session_quality, with_crosstalk
+from emgkit.analysis.quality import with_crosstalk
 from emgkit.analysis.segmentation import (
     Repetition,
     Segmentation,
@@ -48,13 +52,7 @@ from emgkit.analysis.segmentation import (
     time_normalise,
 )
 from emgkit.analysis.trial_signals import channel_bursts, repetition_spectra
-from emgkit.core import (
-    LowSampleRateWarning,
-    ProcessingChain,
-    decide_mains,
-    process_trial_emg,
-    trial_chains,
-)
+from emgkit.core import LowSampleRateWarning, ProcessingChain
 from emgkit.core.normalise import reference_with_sources
 from emgkit.core.quality import CrosstalkReport
 from emgkit.errors import AnalysisError
@@ -236,78 +234,6 @@ class SessionMetrics:
         return UNITS[self.config.normalisation.method]
 
 
-class _SessionView:
-    """The read interface :func:`session_quality` uses, over an in-memory session."""
-
-    def __init__(self, session: Session):
-        self.montage, self.device = session.montage, session.device
-        self._trials = {t.id: t for t in session.trials}
-
-    def trial_infos(self):
-        return [self.trial_info(t) for t in self._trials]
-
-    def trial_info(self, trial_id: str):
-        t = self._trials[trial_id]
-        return SimpleNamespace(id=t.id, task=t.task, fs_hz=t.fs_hz, n_samples=t.n_samples)
-
-    def read_emg(self, trial_id: str, start: int | None = None, stop: int | None = None):
-        return np.asarray(self._trials[trial_id].emg_uv[start:stop])
-
-
-def _regions(session: Session) -> list[str]:
-    m = session.montage
-    return [m.muscle(c.muscle).region for c in m.channels]
-
-
-def session_chains(session: Session, config: ProcessingConfig) -> dict:
-    """Decide the mains once per sampling rate from all the session's trials; describe chains.
-
-    Returns
-    -------
-    dict of float to dict of str to ProcessingChain
-        By sampling rate, the chain of each region of the montage
-        (:func:`emgkit.core.trial_chains`); the mains frequency is measured on every trial
-        of that rate at once and compared with the session's ``mains_hz``
-        (:func:`emgkit.core.decide_mains`).
-    """
-    regions = _regions(session)
-    out = {}
-    for fs in dict.fromkeys(t.fs_hz for t in session.trials):
-        arrays = [t.emg_uv for t in session.trials if t.fs_hz == fs]
-        mains = decide_mains(config.filter, fs, arrays, session.device.mains_hz)
-        out[fs] = trial_chains(config, fs, regions, mains)
-    return out
-
-
-def _with_window(config: ProcessingConfig, window_s: float | None) -> ProcessingConfig:
-    if window_s is None or window_s == config.envelope.window_s:
-        return config
-    return dataclasses.replace(config, envelope=dataclasses.replace(
-        config.envelope, window_s=window_s))
-
-
-def _envelopes(session: Session, config: ProcessingConfig, chains: dict,
-               task: str | None = None, filtered: bool = False, scratch=None) -> dict:
-    """Envelope (and filtered signal) of each trial (of one task), by trial id.
-
-    A trial whose EMG is not in memory (:class:`~emgkit.io.reader.StoredEMG`) is
-    processed a few channels at a time into arrays of ``scratch``
-    (:class:`~emgkit.io.scratch.Scratch`, required then).
-    """
-    regions = _regions(session)
-    out = {}
-    for t in session.trials:
-        if task is not None and t.task.name != task:
-            continue
-        if isinstance(t.emg_uv, np.ndarray):
-            out[t.id] = process_trial_emg(t.emg_uv, t.fs_hz, regions, config,
-                                          chains=chains[t.fs_hz], return_filtered=filtered)
-        else:
-            out[t.id] = envelopes_on_disk(t, regions, config, chains[t.fs_hz], filtered,
-                                          scratch)
-    return out
-
-
 def session_reference(session: Session, config: ProcessingConfig,
                       envelopes: dict | None = None) -> np.ndarray | None:
     """Return the per-channel normalisation reference of a session, in microvolts.
@@ -356,13 +282,13 @@ def reference_and_sources(session: Session, config: ProcessingConfig,
         return None, ()
     chains = session_chains(session, config) if chains is None else chains
     if envelopes is None:
-        envelopes = _envelopes(session, config, chains,
+        envelopes = session_envelopes(session, config, chains,
                                task="mvc" if norm.method == "mvc" else None)
     ref_env = envelopes
     ref_w = _reference_window(chains) if norm.method == "mvc" else None
     if ref_w is not None:
-        ref_cfg = _with_window(config, ref_w)
-        ref_env = _envelopes(session, ref_cfg, session_chains(session, ref_cfg), "mvc")
+        ref_cfg = with_window(config, ref_w)
+        ref_env = session_envelopes(session, ref_cfg, session_chains(session, ref_cfg), "mvc")
     mvc_trials = [t for t in session.trials if t.task.name == "mvc"]
     dyn_trials = [t for t in session.trials if t.task.name not in NOT_DYNAMIC
                   and t.id in envelopes]
@@ -523,9 +449,11 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         Defaults if None.
     name : str
         The session's name in the tables (e.g. its file name).
-    qualities : list of TrialQuality, optional
-        From :func:`emgkit.analysis.quality.session_quality` on the session's file; computed
-        from the session when None.
+    qualities : list of TrialQuality or callable, optional
+        From :func:`emgkit.analysis.quality.session_quality` on the session's file, or a
+        function without arguments that returns them (run beside the filtering when
+        memory allows: :func:`~emgkit.analysis.filtering.filter_and_judge`); computed
+        from the session when None (the same way).
     scratch : emgkit.io.scratch.Scratch, optional
         Disk space for the signals of trials whose EMG was left on disk
         (:class:`emgkit.io.reader.StoredEMG`); required when the session has such trials.
@@ -542,11 +470,8 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         (``SessionMetrics.checks``).
     """
     cfg = ProcessingConfig() if config is None else config
-    chains = session_chains(session, cfg)
-    processed = _envelopes(session, cfg, chains, filtered=True, scratch=scratch)
+    chains, processed, qualities = filter_and_judge(session, cfg, qualities, scratch)
     envelopes = {k: v[0] for k, v in processed.items()}
-    if qualities is None:
-        qualities = session_quality(_SessionView(session), cfg.quality)
     n_ch = len(session.montage.channels)
     flags = {q.trial: (q.report.flags if q.report is not None else ((),) * n_ch)
              for q in qualities}

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from typing import TypeVar
 
 from emgkit.errors import ConfigError
@@ -31,6 +31,7 @@ ENVIRONMENT = "EMGKIT_THREADS"
 
 _limit: ContextVar[int | None] = ContextVar("emgkit_thread_limit", default=None)
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def cpu_count() -> int:
@@ -112,3 +113,27 @@ def map_threads(fn: Callable[..., T], items: Iterable, threads: int | None = Non
         finally:
             for f in futures:
                 f.cancel()
+
+
+def beside(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
+    """Return ``(here(), there())``, ``there`` computed in a thread of its own meanwhile.
+
+    For two independent phases of a session whose threads leave cores idle (the quality
+    checks and the filtering): each keeps this thread's limit for the threads of its own,
+    and what one leaves idle the other takes. With one thread (:func:`thread_count`),
+    ``there`` runs first, then ``here``, both in this thread. Errors are those of that
+    order: if ``there`` raises, its exception is raised (once ``here`` has ended);
+    otherwise that of ``here``.
+    """
+    if thread_count() <= 1:
+        other = there()
+        return here(), other
+    with ThreadPoolExecutor(1, thread_name_prefix="emgkit-beside") as ex:
+        future = ex.submit(copy_context().run, there)
+        try:
+            mine = here()
+        except BaseException:
+            if future.exception() is not None:  # waits: the first error in the one-thread order
+                raise future.exception() from None
+            raise
+        return mine, future.result()

@@ -60,6 +60,27 @@ def test_trials_on_disk_give_the_whole_trial_metrics(stored):
                                        err_msg=f"{a.trial.id} {name}")
 
 
+def test_quality_beside_the_filtering_changes_nothing(stored, monkeypatch):
+    """Judged in a thread beside the filtering (two CPUs), as the file's analysis does, the
+    session's metrics are those of quality judged first, bit for bit."""
+    from emgkit.core import parallel
+
+    monkeypatch.setattr(parallel, "cpu_count", lambda: 2)
+    cfg = ProcessingConfig()
+    with SessionFile(stored) as sf, Scratch() as s1, Scratch() as s2:
+        session = sf.read_session(in_memory_bytes=0)
+        first = analyse_session(session, cfg, qualities=session_quality(sf, cfg.quality),
+                                scratch=s1)
+        beside = analyse_session(session, cfg, scratch=s2,
+                                 qualities=lambda: session_quality(sf, cfg.quality))
+    np.testing.assert_array_equal(beside.reference_uv, first.reference_uv)
+    for a, b in zip(beside.trials, first.trials):
+        assert a.reps == b.reps and a.qc_flags == b.qc_flags
+        for name in FIELDS:
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name),
+                                          err_msg=f"{a.trial.id} {name}")
+
+
 def test_stored_emg_reads_like_the_array(stored):
     with SessionFile(stored) as sf:
         tid = sf.trial_ids[-1]

@@ -100,3 +100,47 @@ def test_map_threads_raises_the_first_error_and_skips_the_rest():
     with pytest.raises(RuntimeError, match="segment 1"):
         parallel.map_threads(work, [(i,) for i in range(40)], 2)
     assert len(ran) < 40
+
+
+def test_beside_runs_both_at_once_with_the_callers_limit(four_cpus):
+    """The other call runs in its own thread meanwhile and keeps the caller's limit (it may
+    start threads of its own); with one thread it runs first, in this thread."""
+    started = threading.Event()
+    seen = {}
+
+    def there():
+        seen["there"] = (threading.current_thread() is threading.main_thread(),
+                         parallel.thread_count())
+        started.set()
+        return "quality"
+
+    def here():
+        seen["here_waited"] = started.wait(5)  # would time out if run one after the other
+        return "filtered"
+
+    with parallel.limit_threads(3):
+        assert parallel.beside(here, there) == ("filtered", "quality")
+    assert seen == {"there": (False, 3), "here_waited": True}
+    order = []
+    with parallel.limit_threads(1):
+        assert parallel.beside(lambda: order.append("here") or 1,
+                               lambda: order.append("there") or 2) == (1, 2)
+    assert order == ["there", "here"]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_beside_raises_the_error_of_the_one_thread_order(four_cpus, threads):
+    def fails(what):
+        def call():
+            time.sleep(0.02)
+            raise RuntimeError(what)
+        return call
+
+    with parallel.limit_threads(threads):
+        with pytest.raises(RuntimeError, match="quality"):
+            parallel.beside(fails("filtering"), fails("quality"))
+        with pytest.raises(RuntimeError, match="filtering"):
+            parallel.beside(fails("filtering"), lambda: 1)
+        with pytest.raises(RuntimeError, match="quality"):
+            parallel.beside(lambda: 1, fails("quality"))
+
