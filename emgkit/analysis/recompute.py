@@ -3,7 +3,8 @@
 The metrics keep each trial's ensemble mean and SD curve, not the curve of every
 repetition, and the session's MVC reference, not each MVC trial's own value. Both are
 recomputed here from the session with the same chain (:func:`emgkit.core.process_trial_emg`
-with the chains of :func:`emgkit.analysis.metrics.session_chains`), the same reference
+with the chains of :func:`emgkit.core.trial_chains` for the mains decisions the metrics
+kept, else of :func:`emgkit.analysis.filtering.session_chains`), the same reference
 (``SessionMetrics.reference_uv``) and the same repetitions (``TrialMetrics.reps``), so they
 are the values the metrics were computed from. When ``TrialMetrics`` carries the
 repetition curves itself (an attribute ``curves``), they are used as they are.
@@ -16,9 +17,10 @@ import warnings
 
 import numpy as np
 
-from emgkit.analysis.metrics import SessionMetrics, session_chains
+from emgkit.analysis.filtering import session_chains
+from emgkit.analysis.metrics import SessionMetrics
 from emgkit.analysis.segmentation import time_normalise
-from emgkit.core import LowSampleRateWarning, normalise, process_trial_emg
+from emgkit.core import LowSampleRateWarning, normalise, process_trial_emg, trial_chains
 from emgkit.core.normalise import mvc_reference
 
 
@@ -52,10 +54,15 @@ def trial_envelopes(sm: SessionMetrics, tasks: tuple[str, ...],
     chosen = [t for t in sm.session.trials if t.task.name in tasks]
     if not chosen:
         return {}
+    regions = _regions(sm)
+    decided = {c.fs_hz: c.mains for c in sm.chains}  # the analysis's mains decisions
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowSampleRateWarning)
-        chains = session_chains(sm.session, cfg)
-    regions = _regions(sm)
+        if all(t.fs_hz in decided for t in chosen):
+            chains = {fs: trial_chains(cfg, fs, regions, decided[fs])
+                      for fs in dict.fromkeys(t.fs_hz for t in chosen)}
+        else:
+            chains = session_chains(sm.session, cfg)
     with warnings.catch_warnings():
         # Said by the analysis of the same trials already.
         warnings.simplefilter("ignore", LowSampleRateWarning)
