@@ -2,24 +2,27 @@
 
 The core's heavy steps (FFT filtering, spectra, the quality measures) spend most of
 their time in numpy and scipy code that releases the GIL, so the independent parts of
-one session (the quality segments of a long trial, the short trials, the FFT frames of
-a channel block, the channels' onsets) run side by side in threads. One thread per CPU
-this process may run on, at most :data:`MAX_THREADS`; the environment variable
-``EMGKIT_THREADS`` lowers that (e.g. ``EMGKIT_THREADS=1`` when several commands share
-the machine). A limit set with :func:`limit_threads` or :func:`set_thread_limit` holds
-in the thread (and context) that set it: a batch worker, one of several processes that
-share the machine, holds itself to one, and the work that :func:`map_threads` hands to
-its threads runs on one thread each, so threads never start threads. Results do not
-depend on the number of threads: each part is computed the same way, in its own thread.
+one session (the quality segments of a long trial, the short trials, the FFT frames of a
+channel block, the channels' onsets) run side by side in threads. One thread per CPU
+this process may run on (within its cgroup's CPU quota), at most :data:`MAX_THREADS`;
+the environment variable ``EMGKIT_THREADS`` lowers that (e.g. ``EMGKIT_THREADS=1`` when
+several commands share the machine). A limit set with :func:`limit_threads` or
+:func:`set_thread_limit` holds in the thread (and context) that set it: a batch worker,
+one of several processes that share the machine, holds itself to one, and the work that
+:func:`map_threads` hands to its threads runs on one thread each, so threads never start
+threads. Results do not depend on the number of threads: each part is computed the same
+way, in its own thread.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
+from pathlib import Path
 from typing import TypeVar
 
 from emgkit.errors import ConfigError
@@ -28,6 +31,8 @@ from emgkit.errors import ConfigError
 MAX_THREADS = 4
 #: The environment variable that lowers the thread count (unset: one per CPU).
 ENVIRONMENT = "EMGKIT_THREADS"
+#: Where the cgroup file systems are mounted (the CPU quota of a container).
+CGROUP_ROOT = "/sys/fs/cgroup"
 
 _limit: ContextVar[int | None] = ContextVar("emgkit_thread_limit", default=None)
 T = TypeVar("T")
@@ -35,11 +40,69 @@ U = TypeVar("U")
 
 
 def cpu_count() -> int:
-    """Return the CPUs this process may run on (its affinity, else the machine's)."""
+    """Return the CPUs this process may use: its affinity, within its cgroup's CPU quota.
+
+    A container capped at 2 CPUs on a 64-core host has an affinity of 64 but gets 2 CPUs'
+    time (:func:`cgroup_cpu_limit`, rounded up); more threads than that only queue.
+    """
     try:
-        return len(os.sched_getaffinity(0))
+        n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+        n = os.cpu_count() or 1
+    limit = cgroup_cpu_limit()
+    return n if limit is None else max(1, min(n, math.ceil(limit)))
+
+
+def cgroup_cpu_limit(proc_cgroup: str | Path = "/proc/self/cgroup",
+                     root: str | Path = CGROUP_ROOT) -> float | None:
+    """Return the CPUs' worth of time this process's cgroup allows, None without a quota.
+
+    The quota over the period (cgroup v2 ``cpu.max``; v1 ``cpu.cfs_quota_us`` over
+    ``cpu.cfs_period_us``) of the process's cgroup and of each parent, the tightest;
+    a cgroup whose folder is not there (a container sees its own cgroup at the root) is
+    skipped.
+    """
+    try:
+        lines = Path(proc_cgroup).read_text().splitlines()
+    except OSError:
+        return None
+    root = Path(root)
+    limits = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, path = parts
+        if controllers == "":  # v2 (in a hybrid layout, mounted at unified/)
+            base = root / "unified" if (root / "unified").is_dir() else root
+            limits += [_v2_limit(d / "cpu.max") for d in _folders(base, path)]
+        elif "cpu" in controllers.split(","):
+            limits += [_v1_limit(d) for d in _folders(root / controllers, path)]
+    limits = [v for v in limits if v is not None]
+    return min(limits) if limits else None
+
+
+def _folders(base: Path, path: str) -> list[Path]:
+    """``base/path`` and each of its parents up to ``base``."""
+    parts = [p for p in path.split("/") if p]
+    return [base.joinpath(*parts[:k]) for k in range(len(parts), -1, -1)]
+
+
+def _v2_limit(file: Path) -> float | None:
+    try:
+        quota, period = file.read_text().split()[:2]
+        return int(quota) / int(period) if quota != "max" and int(period) > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _v1_limit(folder: Path) -> float | None:
+    try:
+        quota = int((folder / "cpu.cfs_quota_us").read_text())
+        period = int((folder / "cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 and period > 0 else None
 
 
 def thread_count() -> int:

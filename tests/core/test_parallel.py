@@ -144,3 +144,47 @@ def test_beside_raises_the_error_of_the_one_thread_order(four_cpus, threads):
         with pytest.raises(RuntimeError, match="quality"):
             parallel.beside(lambda: 1, fails("quality"))
 
+
+def _cgroup(tmp_path, lines, files):
+    proc = tmp_path / "cgroup"
+    proc.write_text("\n".join(lines) + "\n")
+    root = tmp_path / "fs"
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return proc, root
+
+
+@pytest.mark.parametrize(("lines", "files", "expected"), [
+    # cgroup v2, the process's own cgroup capped at 1.5 CPUs, its parent at 4
+    (["0::/lab/job"], {"lab/job/cpu.max": "150000 100000\n", "lab/cpu.max": "400000 100000\n",
+                       "cpu.max": "max 100000\n"}, 1.5),
+    (["0::/"], {"cpu.max": "max 100000\n"}, None),
+    # a container: its cgroup is named after the host's, its folder is the root
+    (["0::/docker/3f2a"], {"cpu.max": "200000 100000\n"}, 2.0),
+    # v2 in a hybrid layout (unified/), v1 controllers beside it
+    (["1:cpu,cpuacct:/", "0::/"], {"unified/cpu.max": "250000 100000\n",
+                                   "cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
+                                   "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, 2.5),
+    # cgroup v1: the parent's quota is tighter
+    (["4:memory:/x", "2:cpu,cpuacct:/a/b"], {"cpu,cpuacct/a/b/cpu.cfs_quota_us": "-1\n",
+                                             "cpu,cpuacct/a/b/cpu.cfs_period_us": "100000\n",
+                                             "cpu,cpuacct/a/cpu.cfs_quota_us": "50000\n",
+                                             "cpu,cpuacct/a/cpu.cfs_period_us": "100000\n"},
+     0.5),
+    (["garbage", "0::/"], {"cpu.max": "nonsense\n"}, None),
+])
+def test_the_cgroup_cpu_quota_is_read(tmp_path, lines, files, expected):
+    proc, root = _cgroup(tmp_path, lines, files)
+    assert parallel.cgroup_cpu_limit(proc, root) == expected
+    assert parallel.cgroup_cpu_limit(tmp_path / "absent", root) is None
+
+
+def test_a_cpu_quota_caps_the_threads(monkeypatch):
+    """A container capped at 1.5 CPUs on a larger machine gets 2 threads, at 0.5 one."""
+    monkeypatch.delenv("EMGKIT_THREADS", raising=False)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(64)))
+    for limit, cpus, threads in ((None, 64, 4), (1.5, 2, 2), (0.5, 1, 1), (3.0, 3, 3)):
+        monkeypatch.setattr(parallel, "cgroup_cpu_limit", lambda limit=limit: limit)
+        assert parallel.cpu_count() == cpus
+        assert parallel.thread_count() == threads
