@@ -40,6 +40,8 @@ TABLES = ("metrics", "comparisons", "indices", "curves")
 EXECUTORS = ("serial", "pool", "dask")
 #: The Dask setting through which the nanny gives its workers ``MALLOC_TRIM_THRESHOLD_``.
 NANNY_MALLOC_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+#: The name of the Dask worker plugin that sets up the workers of a local cluster.
+WORKER_PLUGIN = "emgkit-batch-setup"
 
 
 @dataclass(frozen=True)
@@ -298,6 +300,23 @@ def worker_setup() -> None:
     keep_freed_memory()
 
 
+def _worker_plugin():
+    """Return the Dask worker plugin that runs :func:`worker_setup` in every worker.
+
+    A plugin rather than a call on the workers of the moment: a worker that its nanny
+    restarts (after a crash, or over its memory limit) is set up again.
+    """
+    from distributed import WorkerPlugin
+
+    class BatchWorkerSetup(WorkerPlugin):
+        name = WORKER_PLUGIN
+
+        def setup(self, worker) -> None:
+            worker_setup()
+
+    return BatchWorkerSetup()
+
+
 def _one_thread_session(*job) -> SessionResult:
     """Run :func:`process_session` on one thread (a Dask task).
 
@@ -339,7 +358,7 @@ def _execute(jobs: list[tuple], executor: str, workers: int | None,
 
         with _dask_client(scheduler, workers) as client:
             if not scheduler:  # a cluster of our own: workers as many as the cores
-                client.run(worker_setup)
+                client.register_plugin(_worker_plugin())
             futures = [client.submit(_one_thread_session, *job, pure=False) for job in jobs]
             for f in as_completed(futures):
                 yield f.result()

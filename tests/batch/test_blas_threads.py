@@ -36,3 +36,25 @@ def test_a_dask_task_runs_the_analysis_on_one_thread(monkeypatch):
     monkeypatch.setattr(runner, "process_session", lambda *job: parallel.thread_count())
     assert runner._one_thread_session("a.h5", "a") == 1
     assert parallel.thread_count() == 2
+
+
+def test_a_restarted_dask_worker_is_set_up_again():
+    """The local cluster's workers are set up by a plugin: a worker that its nanny
+    restarts (forked from the forkserver, whose BLAS has a thread per core) runs BLAS on
+    one thread again."""
+    pytest.importorskip("distributed")
+    from emgkit.batch import runner
+
+    def blas_threads():  # defined here: sent to the worker by value
+        from threadpoolctl import threadpool_info
+
+        return sorted({i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"})
+
+    with runner._dask_client(None, 1) as client:
+        client.register_plugin(runner._worker_plugin())
+        before = list(client.run(blas_threads).values())
+        client.restart()
+        after = list(client.run(blas_threads).values())
+        plugins = list(client.run(lambda dask_worker: sorted(dask_worker.plugins)).values())
+    assert before == [[1]] and after == [[1]]
+    assert runner.WORKER_PLUGIN in plugins[0]
