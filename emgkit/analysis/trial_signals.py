@@ -16,10 +16,11 @@ from emgkit.core.parallel import map_threads
 from emgkit.errors import AnalysisError
 from emgkit.model.config import OnsetConfig, SpectralConfig
 
-#: Channels of at most this many samples are searched for onsets side by side (each holds
-#: about five float64 copies of itself meanwhile: 160 MB at this length); longer ones one
-#: at a time, so a long trial at 16 kHz stays within the memory of one channel.
-PARALLEL_ONSET_SAMPLES = 4 * 2**20
+#: Samples of the channels searched for onsets side by side, together: each channel holds
+#: about five float64 copies of itself meanwhile (640 MB at this total), so an hour at
+#: 2 kHz (7.2 M samples a channel) goes two channels at a time and 10 minutes at 16 kHz
+#: (9.6 M) one at a time.
+ONSET_SAMPLES_IN_FLIGHT = 16 * 2**20
 #: Repetitions shorter than this have no spectrum (NaN).
 MIN_SPECTRUM_SAMPLES = 8
 
@@ -33,7 +34,7 @@ def channel_bursts(filtered: np.ndarray, fs_hz: float, config: OnsetConfig) -> l
         except AnalysisError:
             return np.zeros((0, 2), np.int64)
 
-    threads = None if filtered.shape[0] <= PARALLEL_ONSET_SAMPLES else 1
+    threads = max(1, ONSET_SAMPLES_IN_FLIGHT // max(filtered.shape[0], 1))
     return map_threads(bursts, [(j,) for j in range(filtered.shape[1])], threads)
 
 
