@@ -10,12 +10,14 @@ several commands share the machine). A limit set with :func:`limit_threads` or
 :func:`set_thread_limit` holds in the thread (and context) that set it: a batch worker,
 one of several processes that share the machine, holds itself to one, and the work that
 :func:`map_threads` hands to its threads runs on one thread each, so threads never start
-threads. Results do not depend on the number of threads: each part is computed the same
-way, in its own thread.
+threads; :func:`beside` runs two phases of a session at once that each leave cores idle,
+each with this many threads of its own. Results do not depend on the number of threads:
+each part is computed the same way, in its own thread.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -49,8 +51,14 @@ def cpu_count() -> int:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         n = os.cpu_count() or 1
-    limit = cgroup_cpu_limit()
+    limit = _own_cpu_limit()
     return n if limit is None else max(1, min(n, math.ceil(limit)))
+
+
+@functools.lru_cache(maxsize=1)
+def _own_cpu_limit() -> float | None:
+    """:func:`cgroup_cpu_limit` of this process, read once."""
+    return cgroup_cpu_limit()
 
 
 def cgroup_cpu_limit(proc_cgroup: str | Path = "/proc/self/cgroup",
@@ -77,7 +85,9 @@ def cgroup_cpu_limit(proc_cgroup: str | Path = "/proc/self/cgroup",
             base = root / "unified" if (root / "unified").is_dir() else root
             limits += [_v2_limit(d / "cpu.max") for d in _folders(base, path)]
         elif "cpu" in controllers.split(","):
-            limits += [_v1_limit(d) for d in _folders(root / controllers, path)]
+            base = next((b for b in _v1_mounts(root, controllers) if b.is_dir()), None)
+            if base is not None:
+                limits += [_v1_limit(d) for d in _folders(base, path)]
     limits = [v for v in limits if v is not None]
     return min(limits) if limits else None
 
@@ -86,6 +96,16 @@ def _folders(base: Path, path: str) -> list[Path]:
     """``base/path`` and each of its parents up to ``base``."""
     parts = [p for p in path.split("/") if p]
     return [base.joinpath(*parts[:k]) for k in range(len(parts), -1, -1)]
+
+
+def _v1_mounts(root: Path, controllers: str) -> list[Path]:
+    """Return where a v1 hierarchy of ``controllers`` may be mounted.
+
+    ``/proc/self/cgroup`` says ``cpuacct,cpu`` on some systems that mount it as
+    ``cpu,cpuacct``; ``cpu`` is usually a link to the mount.
+    """
+    names = controllers.split(",")
+    return [root / controllers, root / ",".join(sorted(names)), root / "cpu"]
 
 
 def _v2_limit(file: Path) -> float | None:
@@ -186,17 +206,26 @@ def beside(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
     and what one leaves idle the other takes. With one thread (:func:`thread_count`),
     ``there`` runs first, then ``here``, both in this thread. Errors are those of that
     order: if ``there`` raises, its exception is raised (once ``here`` has ended);
-    otherwise that of ``here``.
+    otherwise that of ``here``. An interrupt in ``here`` (``KeyboardInterrupt``,
+    ``SystemExit``) is raised at once.
     """
     if thread_count() <= 1:
         other = there()
         return here(), other
-    with ThreadPoolExecutor(1, thread_name_prefix="emgkit-beside") as ex:
-        future = ex.submit(copy_context().run, there)
-        try:
-            mine = here()
-        except BaseException:
-            if future.exception() is not None:  # waits: the first error in the one-thread order
-                raise future.exception() from None
+    ex = ThreadPoolExecutor(1, thread_name_prefix="emgkit-beside")
+    future = ex.submit(copy_context().run, there)
+    try:
+        mine = here()
+    except Exception as err:
+        ex.shutdown(wait=True)
+        first = future.exception()  # the first error in the one-thread order
+        if first is None:
             raise
-        return mine, future.result()
+        if hasattr(first, "add_note"):  # Python 3.11+: here's error is not lost
+            first.add_note(f"meanwhile: {type(err).__name__}: {err}")
+        raise first from None
+    except BaseException:  # an interrupt: raised at once, not once the other has ended
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+    return mine, future.result()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -137,8 +138,10 @@ def test_beside_raises_the_error_of_the_one_thread_order(four_cpus, threads):
         return call
 
     with parallel.limit_threads(threads):
-        with pytest.raises(RuntimeError, match="quality"):
+        with pytest.raises(RuntimeError, match="quality") as raised:
             parallel.beside(fails("filtering"), fails("quality"))
+        if threads > 1 and sys.version_info >= (3, 11):  # the other error is not lost
+            assert raised.value.__notes__ == ["meanwhile: RuntimeError: filtering"]
         with pytest.raises(RuntimeError, match="filtering"):
             parallel.beside(fails("filtering"), lambda: 1)
         with pytest.raises(RuntimeError, match="quality"):
@@ -166,6 +169,9 @@ def _cgroup(tmp_path, lines, files):
     (["1:cpu,cpuacct:/", "0::/"], {"unified/cpu.max": "250000 100000\n",
                                    "cpu,cpuacct/cpu.cfs_quota_us": "-1\n",
                                    "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, 2.5),
+    # cgroup v1 named cpuacct,cpu in /proc but mounted as cpu,cpuacct (CentOS 7)
+    (["3:cpuacct,cpu:/"], {"cpu,cpuacct/cpu.cfs_quota_us": "300000\n",
+                           "cpu,cpuacct/cpu.cfs_period_us": "100000\n"}, 3.0),
     # cgroup v1: the parent's quota is tighter
     (["4:memory:/x", "2:cpu,cpuacct:/a/b"], {"cpu,cpuacct/a/b/cpu.cfs_quota_us": "-1\n",
                                              "cpu,cpuacct/a/b/cpu.cfs_period_us": "100000\n",
@@ -185,6 +191,26 @@ def test_a_cpu_quota_caps_the_threads(monkeypatch):
     monkeypatch.delenv("EMGKIT_THREADS", raising=False)
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: set(range(64)))
     for limit, cpus, threads in ((None, 64, 4), (1.5, 2, 2), (0.5, 1, 1), (3.0, 3, 3)):
-        monkeypatch.setattr(parallel, "cgroup_cpu_limit", lambda limit=limit: limit)
+        monkeypatch.setattr(parallel, "_own_cpu_limit", lambda limit=limit: limit)
         assert parallel.cpu_count() == cpus
         assert parallel.thread_count() == threads
+
+
+def test_an_interrupt_is_raised_at_once(four_cpus):
+    """Ctrl-C in this thread does not wait for the other phase, nor turn into its error."""
+    release, finished = threading.Event(), threading.Event()
+
+    def there():
+        release.wait(30)
+        finished.set()
+        raise ValueError("quality")
+
+    def here():
+        raise KeyboardInterrupt
+
+    try:
+        with parallel.limit_threads(2), pytest.raises(KeyboardInterrupt):
+            parallel.beside(here, there)
+        assert not finished.is_set()
+    finally:
+        release.set()
