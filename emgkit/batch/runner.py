@@ -24,13 +24,13 @@ import glob
 import hashlib
 import json
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
+from emgkit.core.parallel import cpu_count
 from emgkit.errors import ConfigError
 from emgkit.model.config import ProcessingConfig
 
@@ -221,7 +221,7 @@ def _dask_client(scheduler: str | None, workers: int | None):
             yield client
         return
     with worker_config, _dask_logs_at_emgkit_level(), \
-            LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+            LocalCluster(n_workers=workers or cpu_count(), threads_per_worker=1,
                          processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         yield client
@@ -337,7 +337,7 @@ def process_pool(workers: int | None = None):
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+    return ProcessPoolExecutor(max_workers=workers or cpu_count(),
                                mp_context=_pool_context(), initializer=worker_setup)
 
 
@@ -385,7 +385,8 @@ def run_batch(paths: Sequence[str | PathLike], out_dir: str | PathLike,
     executor : {"serial", "pool", "dask"}
         Where the work runs.
     workers : int, optional
-        Pool processes or local Dask workers (default: the number of cores).
+        Pool processes or local Dask workers (default: the CPUs this process may use,
+        :func:`emgkit.core.parallel.cpu_count`, within a container's CPU quota).
     scheduler : str, optional
         Address of an existing Dask scheduler (``executor="dask"``).
     force : bool

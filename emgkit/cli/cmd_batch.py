@@ -49,8 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     where.add_argument("--workers", metavar="N", type=int,
                        help="start a local Dask cluster of N worker processes")
     where.add_argument("--jobs", metavar="N", type=int,
-                       help="local process pool size (default: number of cores; 1 runs "
-                       "in this process)")
+                       help="local process pool size (default: the CPUs this process may "
+                       "use, within a CPU quota; 1 runs in this process)")
     p.add_argument("--force", action="store_true",
                    help="reprocess sessions whose outputs are up to date")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
