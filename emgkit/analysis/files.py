@@ -133,7 +133,7 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
     digest = sha256_file(path) if path.is_file() else None
     with SessionFile(path) as sf, about(path), Scratch() as scratch:
         # Long trials stay on disk and go through the analysis a few channels at a time;
-        # the quality checks read the file beside the filtering.
+        # the quality checks read the file (beside the filtering when memory allows).
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
         sm = analyse_session(session, config, name=path.name, scratch=scratch,
                              qualities=lambda: session_quality(sf, config.quality))

@@ -42,7 +42,8 @@ class _SessionView:
         return np.asarray(self._trials[trial_id].emg_uv[start:stop])
 
 
-def _regions(session: Session) -> list[str]:
+def session_regions(session: Session) -> list[str]:
+    """Return the region (``limb`` or ``trunk``) of each channel of a session's montage."""
     m = session.montage
     return [m.muscle(c.muscle).region for c in m.channels]
 
@@ -58,13 +59,21 @@ def session_chains(session: Session, config: ProcessingConfig) -> dict:
         of that rate at once and compared with the session's ``mains_hz``
         (:func:`emgkit.core.decide_mains`).
     """
-    regions = _regions(session)
-    out = {}
-    for fs in dict.fromkeys(t.fs_hz for t in session.trials):
-        arrays = [t.emg_uv for t in session.trials if t.fs_hz == fs]
-        mains = decide_mains(config.filter, fs, arrays, session.device.mains_hz)
-        out[fs] = trial_chains(config, fs, regions, mains)
-    return out
+    return chains_for_mains(session, config, {
+        fs: decide_mains(config.filter, fs, [t.emg_uv for t in session.trials if t.fs_hz == fs],
+                         session.device.mains_hz)
+        for fs in dict.fromkeys(t.fs_hz for t in session.trials)})
+
+
+def chains_for_mains(session: Session, config: ProcessingConfig, mains: dict) -> dict:
+    """Return :func:`session_chains` for mains decisions already taken (by sampling rate).
+
+    The chains of another configuration of the same filters (e.g. another envelope
+    window) follow the session's own decisions (``ProcessingChain.mains``) rather than
+    examining every trial again.
+    """
+    regions = session_regions(session)
+    return {fs: trial_chains(config, fs, regions, m) for fs, m in mains.items()}
 
 
 def with_window(config: ProcessingConfig, window_s: float | None) -> ProcessingConfig:
@@ -83,7 +92,7 @@ def session_envelopes(session: Session, config: ProcessingConfig, chains: dict,
     processed a few channels at a time into arrays of ``scratch``
     (:class:`~emgkit.io.scratch.Scratch`, required then).
     """
-    regions = _regions(session)
+    regions = session_regions(session)
     out = {}
     for t in session.trials:
         if task is not None and t.task.name != task:
@@ -133,4 +142,5 @@ def filter_and_judge(session: Session, cfg: ProcessingConfig, qualities=None, sc
     return *filtering(), qualities
 
 
-__all__ = ["filter_and_judge", "session_chains", "session_envelopes", "with_window"]
+__all__ = ["chains_for_mains", "filter_and_judge", "session_chains", "session_envelopes",
+           "session_regions", "with_window"]

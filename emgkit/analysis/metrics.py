@@ -28,6 +28,7 @@ import numpy as np
 
 from emgkit._malloc import release_free_memory
 from emgkit.analysis.filtering import (
+    chains_for_mains,
     filter_and_judge,
     session_chains,
     session_envelopes,
@@ -283,12 +284,14 @@ def reference_and_sources(session: Session, config: ProcessingConfig,
     chains = session_chains(session, config) if chains is None else chains
     if envelopes is None:
         envelopes = session_envelopes(session, config, chains,
-                               task="mvc" if norm.method == "mvc" else None)
+                                      task="mvc" if norm.method == "mvc" else None)
     ref_env = envelopes
     ref_w = _reference_window(chains) if norm.method == "mvc" else None
     if ref_w is not None:
         ref_cfg = with_window(config, ref_w)
-        ref_env = session_envelopes(session, ref_cfg, session_chains(session, ref_cfg), "mvc")
+        decided = {fs: next(iter(c.values())).mains for fs, c in chains.items()}
+        ref_env = session_envelopes(session, ref_cfg,
+                                    chains_for_mains(session, ref_cfg, decided), "mvc")
     mvc_trials = [t for t in session.trials if t.task.name == "mvc"]
     dyn_trials = [t for t in session.trials if t.task.name not in NOT_DYNAMIC
                   and t.id in envelopes]
@@ -453,7 +456,8 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         From :func:`emgkit.analysis.quality.session_quality` on the session's file, or a
         function without arguments that returns them (run beside the filtering when
         memory allows: :func:`~emgkit.analysis.filtering.filter_and_judge`); computed
-        from the session when None (the same way).
+        from the session when None (the same way, so they are judged before the
+        filtering or beside it: an error of the quality checks is the one raised).
     scratch : emgkit.io.scratch.Scratch, optional
         Disk space for the signals of trials whose EMG was left on disk
         (:class:`emgkit.io.reader.StoredEMG`); required when the session has such trials.

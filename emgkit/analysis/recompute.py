@@ -3,8 +3,8 @@
 The metrics keep each trial's ensemble mean and SD curve, not the curve of every
 repetition, and the session's MVC reference, not each MVC trial's own value. Both are
 recomputed here from the session with the same chain (:func:`emgkit.core.process_trial_emg`
-with the chains of :func:`emgkit.core.trial_chains` for the mains decisions the metrics
-kept, else of :func:`emgkit.analysis.filtering.session_chains`), the same reference
+with the chains of the mains decisions the metrics kept,
+:func:`emgkit.analysis.filtering.chains_for_mains`), the same reference
 (``SessionMetrics.reference_uv``) and the same repetitions (``TrialMetrics.reps``), so they
 are the values the metrics were computed from. When ``TrialMetrics`` carries the
 repetition curves itself (an attribute ``curves``), they are used as they are.
@@ -12,21 +12,20 @@ repetition curves itself (an attribute ``curves``), they are used as they are.
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 
 import numpy as np
 
-from emgkit.analysis.filtering import session_chains
+from emgkit.analysis.filtering import (
+    chains_for_mains,
+    session_chains,
+    session_regions,
+    with_window,
+)
 from emgkit.analysis.metrics import SessionMetrics
 from emgkit.analysis.segmentation import time_normalise
-from emgkit.core import LowSampleRateWarning, normalise, process_trial_emg, trial_chains
+from emgkit.core import LowSampleRateWarning, normalise, process_trial_emg
 from emgkit.core.normalise import mvc_reference
-
-
-def _regions(sm: SessionMetrics) -> list[str]:
-    m = sm.session.montage
-    return [m.muscle(c.muscle).region for c in m.channels]
 
 
 def trial_envelopes(sm: SessionMetrics, tasks: tuple[str, ...],
@@ -47,20 +46,17 @@ def trial_envelopes(sm: SessionMetrics, tasks: tuple[str, ...],
     dict of str to numpy.ndarray
         ``(n_samples, n_channels)`` per trial.
     """
-    cfg = sm.config
-    if window_s is not None and window_s != cfg.envelope.window_s:
-        cfg = dataclasses.replace(cfg, envelope=dataclasses.replace(cfg.envelope,
-                                                                    window_s=window_s))
+    cfg = with_window(sm.config, window_s)
     chosen = [t for t in sm.session.trials if t.task.name in tasks]
     if not chosen:
         return {}
-    regions = _regions(sm)
+    regions = session_regions(sm.session)
     decided = {c.fs_hz: c.mains for c in sm.chains}  # the analysis's mains decisions
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowSampleRateWarning)
         if all(t.fs_hz in decided for t in chosen):
-            chains = {fs: trial_chains(cfg, fs, regions, decided[fs])
-                      for fs in dict.fromkeys(t.fs_hz for t in chosen)}
+            chains = chains_for_mains(sm.session, cfg, {
+                fs: decided[fs] for fs in dict.fromkeys(t.fs_hz for t in chosen)})
         else:
             chains = session_chains(sm.session, cfg)
     with warnings.catch_warnings():
