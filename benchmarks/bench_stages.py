@@ -5,7 +5,8 @@
 Without FILE, the scaling benchmark's session (:func:`bench_scaling.make_session`: 16
 channels, the hinge trial stretched to ``--minutes``) is written to a temporary folder.
 Each run is a fresh process that imports the command, wraps the stages
-(``filter_and_judge``: the quality checks and the filtering; the metrics; the statistics)
+(``filter_and_judge``: the quality checks and the filtering, side by side or one after the
+other; the metrics; the statistics)
 and prints the time at each stamp; the process's whole wall time is printed beside it.
 """
 
@@ -36,7 +37,7 @@ def wrap(mod, name, before, label):
         mark(label)
         return r
     setattr(mod, name, timed)
-wrap(metrics, "filter_and_judge", "reading the session", "quality beside the filtering")
+wrap(metrics, "filter_and_judge", "reading the session", "quality and filtering")
 wrap(files, "analyse_file", None, "metrics")
 wrap(files, "_with_statistics", "the tables", "statistics")
 sys.argv = ["emgkit", "process", sys.argv[1], "--out", sys.argv[2]]
