@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 CHILD = r"""
-import sys, time
+import contextlib, sys, time
 t0 = time.perf_counter()
 stamps = []
 def mark(name): stamps.append((name, time.perf_counter()))
@@ -41,10 +41,8 @@ wrap(metrics, "filter_and_judge", "reading the session", "quality and filtering"
 wrap(files, "analyse_file", None, "metrics")
 wrap(files, "_with_statistics", "the tables", "statistics")
 sys.argv = ["emgkit", "process", sys.argv[1], "--out", sys.argv[2]]
-try:
+with contextlib.suppress(SystemExit):  # the command's exit status
     run()
-except SystemExit:
-    pass
 mark("writing")
 prev = t0
 for name, t in stamps:
