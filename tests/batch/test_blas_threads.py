@@ -53,7 +53,7 @@ def test_a_restarted_dask_worker_is_set_up_again():
     with runner._dask_client(None, 1) as client:
         client.register_plugin(runner._worker_plugin())
         before = list(client.run(blas_threads).values())
-        client.restart()
+        client.restart(timeout=120)  # a slow, loaded machine may take a while
         after = list(client.run(blas_threads).values())
         plugins = list(client.run(lambda dask_worker: sorted(dask_worker.plugins)).values())
     assert before == [[1]] and after == [[1]]
