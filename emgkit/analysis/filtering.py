@@ -76,6 +76,15 @@ def chains_for_mains(session: Session, config: ProcessingConfig, mains: dict) ->
     return {fs: trial_chains(config, fs, regions, m) for fs, m in mains.items()}
 
 
+def mains_decisions(chains) -> dict:
+    """Return the mains decision of each sampling rate of some ``ProcessingChain`` objects.
+
+    For :func:`chains_for_mains`: e.g. ``SessionMetrics.chains``, or the chains of every
+    region at every rate from :func:`session_chains`.
+    """
+    return {c.fs_hz: c.mains for c in chains}
+
+
 def with_window(config: ProcessingConfig, window_s: float | None) -> ProcessingConfig:
     """Return ``config`` with the envelope window ``window_s`` (itself if None or equal)."""
     if window_s is None or window_s == config.envelope.window_s:
@@ -142,5 +151,5 @@ def filter_and_judge(session: Session, cfg: ProcessingConfig, qualities=None, sc
     return *filtering(), qualities
 
 
-__all__ = ["chains_for_mains", "filter_and_judge", "session_chains", "session_envelopes",
-           "session_regions", "with_window"]
+__all__ = ["chains_for_mains", "filter_and_judge", "mains_decisions", "session_chains",
+           "session_envelopes", "session_regions", "with_window"]

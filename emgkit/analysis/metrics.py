@@ -30,6 +30,7 @@ from emgkit._malloc import release_free_memory
 from emgkit.analysis.filtering import (
     chains_for_mains,
     filter_and_judge,
+    mains_decisions,
     session_chains,
     session_envelopes,
     with_window,
@@ -289,7 +290,7 @@ def reference_and_sources(session: Session, config: ProcessingConfig,
     ref_w = _reference_window(chains) if norm.method == "mvc" else None
     if ref_w is not None:
         ref_cfg = with_window(config, ref_w)
-        decided = {fs: next(iter(c.values())).mains for fs, c in chains.items()}
+        decided = mains_decisions(c for ch in chains.values() for c in ch.values())
         ref_env = session_envelopes(session, ref_cfg,
                                     chains_for_mains(session, ref_cfg, decided), "mvc")
     mvc_trials = [t for t in session.trials if t.task.name == "mvc"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emgkit.core import process_trial_emg
-from emgkit.core.parallel import map_threads
+from emgkit.core.parallel import map_threads, threads_within
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.session import Trial
@@ -74,7 +74,7 @@ def envelopes_on_disk(trial: Trial, regions: list[str], config: ProcessingConfig
             env[:, a:b] = res
 
     spans = [(a, min(a + group, n_ch)) for a in range(0, n_ch, group)]
-    map_threads(one_group, spans, max(1, DISK_SAMPLES_IN_FLIGHT // (group * max(n, 1))))
+    map_threads(one_group, spans, threads_within(group * n, DISK_SAMPLES_IN_FLIGHT))
     return (env, filt) if filtered else env
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from emgkit.analysis.filtering import (
     chains_for_mains,
+    mains_decisions,
     session_chains,
     session_regions,
     with_window,
@@ -51,12 +52,11 @@ def trial_envelopes(sm: SessionMetrics, tasks: tuple[str, ...],
     if not chosen:
         return {}
     regions = session_regions(sm.session)
-    decided = {c.fs_hz: c.mains for c in sm.chains}  # the analysis's mains decisions
+    decided = mains_decisions(sm.chains)  # the analysis's own
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LowSampleRateWarning)
         if all(t.fs_hz in decided for t in chosen):
-            chains = chains_for_mains(sm.session, cfg, {
-                fs: decided[fs] for fs in dict.fromkeys(t.fs_hz for t in chosen)})
+            chains = chains_for_mains(sm.session, cfg, decided)
         else:
             chains = session_chains(sm.session, cfg)
     with warnings.catch_warnings():

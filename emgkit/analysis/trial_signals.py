@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from emgkit.core import detect_bursts, spectral_frequencies
-from emgkit.core.parallel import map_threads
+from emgkit.core.parallel import map_threads, threads_within
 from emgkit.errors import AnalysisError
 from emgkit.model.config import OnsetConfig, SpectralConfig
 
@@ -34,8 +34,8 @@ def channel_bursts(filtered: np.ndarray, fs_hz: float, config: OnsetConfig) -> l
         except AnalysisError:
             return np.zeros((0, 2), np.int64)
 
-    threads = max(1, ONSET_SAMPLES_IN_FLIGHT // max(filtered.shape[0], 1))
-    return map_threads(bursts, [(j,) for j in range(filtered.shape[1])], threads)
+    return map_threads(bursts, [(j,) for j in range(filtered.shape[1])],
+                       threads_within(filtered.shape[0], ONSET_SAMPLES_IN_FLIGHT))
 
 
 def repetition_spectra(filtered: np.ndarray, reps, fs_hz: float, config: SpectralConfig

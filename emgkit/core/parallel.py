@@ -198,6 +198,15 @@ def map_threads(fn: Callable[..., T], items: Iterable, threads: int | None = Non
                 f.cancel()
 
 
+def threads_within(item_samples: int, budget_samples: int) -> int:
+    """Return how many items of ``item_samples`` each fit ``budget_samples`` (at least 1).
+
+    The thread count of a :func:`map_threads` whose items each hold copies of themselves:
+    the samples in flight stay within the budget, whatever the item's length.
+    """
+    return max(1, int(budget_samples) // max(int(item_samples), 1))
+
+
 def beside(here: Callable[[], T], there: Callable[[], U]) -> tuple[T, U]:
     """Return ``(here(), there())``, ``there`` computed in a thread of its own meanwhile.
 

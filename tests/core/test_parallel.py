@@ -214,3 +214,14 @@ def test_an_interrupt_is_raised_at_once(four_cpus):
         assert not finished.is_set()
     finally:
         release.set()
+
+
+def test_threads_within_a_budget_of_samples():
+    """An hour at 2 kHz (7.2 M samples a channel) fits two at a time in 16 M; 10 minutes
+    at 16 kHz (9.6 M) one; short items as many as wanted; an empty item counts as one."""
+    budget = 16 * 2**20
+    assert parallel.threads_within(7_200_000, budget) == 2
+    assert parallel.threads_within(9_600_000, budget) == 1
+    assert parallel.threads_within(40_000_000, budget) == 1
+    assert parallel.threads_within(1_000, budget) == budget // 1_000
+    assert parallel.threads_within(0, budget) == budget
