@@ -1,7 +1,7 @@
 """Whole ``emgkit process`` against trial length: wall time, throughput, peak memory.
 
     nice -n 10 python3 benchmarks/bench_scaling.py [--cases 10x2000,30x2000,60x2000,10x16000]
-        [--repeat 1]
+        [--repeat 1] [--cpus N]
 
 Each case is a session of 16 channels (the simulator's Cyton+Daisy lab session: rest,
 MVCs, a squat set) whose hinge trial is stretched to the case's length by repeating the
@@ -10,7 +10,11 @@ runs as its own process, as a user runs it; its peak resident memory is the kern
 (``wait4``). Beside it, the textbook chain as one process on the same file: read every
 trial's EMG, band-pass ``sosfiltfilt`` (order 4, 20-450 Hz), a ``filtfilt`` notch
 (Q 30) at each mains harmonic below the band's top, rectification and a 250 ms moving
-RMS. Throughput is the session's channel-samples over the wall time.
+RMS. Throughput is the session's channel-samples over the wall time. CPU time is the
+process's user and system time (``wait4``): the work done, whatever the number of cores;
+``--cpus N`` runs both commands on the first N CPUs only (``sched_setaffinity``, which
+emgkit's thread count follows), so the wall time on N cores can be measured on a larger
+machine.
 """
 
 from __future__ import annotations
@@ -68,10 +72,17 @@ def textbook(path: str) -> None:
             np.sqrt(ndimage.uniform_filter1d(np.abs(y) ** 2, int(0.25 * fs) | 1, axis=0))
 
 
-def run_process(argv: list[str]) -> tuple[float, float]:
-    """Run a command; return its wall time (s) and peak resident memory (MB)."""
+def run_process(argv: list[str], cpus: int | None = None) -> tuple[float, float, float]:
+    """Run a command (on the first ``cpus`` CPUs only if given).
+
+    Returns its wall time (s), peak resident memory (MB) and CPU time (user + system, s).
+    """
+    def pin() -> None:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:cpus])
+
     t0 = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                         preexec_fn=pin if cpus else None)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     err = p.stderr.read().decode(errors="replace")
@@ -79,34 +90,37 @@ def run_process(argv: list[str]) -> tuple[float, float]:
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {p.returncode}: {err.strip()[-400:]}")
-    return wall, usage.ru_maxrss / 1024.0
+    return wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
-def case(minutes: float, fs_hz: float, folder: Path, repeat: int) -> dict:
+def case(minutes: float, fs_hz: float, folder: Path, repeat: int,
+         cpus: int | None = None) -> dict:
     path = folder / f"s{minutes:g}x{fs_hz:g}.h5"
     cs = make_session(path, minutes, fs_hz)
     runs = []
     for i in range(repeat):
         out = folder / f"out{i}" / "metrics.csv"
         runs.append((run_process([sys.executable, "-m", "emgkit", "process", str(path),
-                                  "--out", str(out)]),
-                     run_process([sys.executable, __file__, "--textbook", str(path)])))
-    (e_wall, e_mb), (t_wall, t_mb) = min(runs, key=lambda r: r[0][0])
+                                  "--out", str(out)], cpus),
+                     run_process([sys.executable, __file__, "--textbook", str(path)], cpus)))
+    (e_wall, e_mb, e_cpu), (t_wall, t_mb, t_cpu) = min(runs, key=lambda r: r[0][0])
     path.unlink()
     return dict(minutes=minutes, fs_hz=fs_hz, channel_samples=cs, wall_s=e_wall,
-                peak_mb=e_mb, textbook_s=t_wall, textbook_mb=t_mb)
+                peak_mb=e_mb, cpu_s=e_cpu, textbook_s=t_wall, textbook_mb=t_mb,
+                textbook_cpu_s=t_cpu)
 
 
 def table(rows: list[dict]) -> str:
     lines = ["| trial | channel-samples | `emgkit process` | M ch-samples/s | peak memory | "
-             "textbook chain | textbook memory | ratio |",
-             "|---|---|---|---|---|---|---|---|"]
+             "CPU time | textbook chain | textbook memory | textbook CPU | ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
             f"| {r['minutes']:g} min, {r['fs_hz'] / 1000:g} kHz"
             f" | {r['channel_samples'] / 1e6:.0f} M"
             f" | {r['wall_s']:.1f} s | {r['channel_samples'] / r['wall_s'] / 1e6:.1f}"
-            f" | {r['peak_mb']:.0f} MB | {r['textbook_s']:.1f} s | {r['textbook_mb']:.0f} MB"
+            f" | {r['peak_mb']:.0f} MB | {r['cpu_s']:.1f} s | {r['textbook_s']:.1f} s"
+            f" | {r['textbook_mb']:.0f} MB | {r['textbook_cpu_s']:.1f} s"
             f" | {r['wall_s'] / r['textbook_s']:.2f}x |")
     return "\n".join(lines)
 
@@ -115,6 +129,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="10x2000,30x2000,60x2000,10x16000")
     ap.add_argument("--repeat", type=int, default=1, help="runs per case (the fastest is kept)")
+    ap.add_argument("--cpus", type=int, help="run the commands on this many CPUs only")
     ap.add_argument("--textbook", metavar="FILE", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.textbook:
@@ -124,11 +139,13 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="emgkit-scaling-") as tmp:
         for c in args.cases.split(","):
             minutes, fs = (float(v) for v in c.split("x"))
-            rows.append(case(minutes, fs, Path(tmp), args.repeat))
+            rows.append(case(minutes, fs, Path(tmp), args.repeat, args.cpus))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    print(f"\n{datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
+    cpus = len(os.sched_getaffinity(0)) if args.cpus is None else args.cpus
+    print(f"\n{datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores ({cpus} used), "
           f"Python {platform.python_version()}, command: python3 benchmarks/bench_scaling.py "
-          f"--cases {args.cases} --repeat {args.repeat}\n")
+          f"--cases {args.cases} --repeat {args.repeat}"
+          + (f" --cpus {args.cpus}" if args.cpus else "") + "\n")
     print(table(rows))
     return 0
 
