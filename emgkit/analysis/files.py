@@ -13,7 +13,9 @@ message once, for the caller to show as sentences.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import platform
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +36,8 @@ from emgkit.errors import ConfigError, about
 from emgkit.io.cells import neutralise_frame
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.tomlfile import read_toml
+
+log = logging.getLogger(__name__)
 
 #: Suffixes of the metrics table (and of the tables beside it).
 TABLE_SUFFIXES = (".csv", ".parquet")
@@ -130,11 +134,15 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
     from emgkit.io.scratch import Scratch
 
     path = Path(path)
+    t0 = time.perf_counter()
     digest = sha256_file(path) if path.is_file() else None
     with SessionFile(path) as sf, about(path), Scratch() as scratch:
         # Long trials stay on disk and go through the analysis a few channels at a time;
         # the quality checks read the file (beside the filtering when memory allows).
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
+        log.info("%s: %d trial(s), %.1f min of EMG, read and checked in %.1f s", path.name,
+                 len(session.trials), sum(t.n_samples / t.fs_hz for t in session.trials) / 60,
+                 time.perf_counter() - t0)
         sm = analyse_session(session, config, name=path.name, scratch=scratch,
                              qualities=lambda: session_quality(sf, config.quality))
     record = {"path": str(path), "sha256": digest, "subject": session.subject,
@@ -246,7 +254,9 @@ def _with_statistics(tables: dict, metrics: Sequence[SessionMetrics], alpha: flo
     from emgkit.analysis.groupstats import group_statistics
 
     run = AnalysisRun(tuple(metrics), (), tables, (), ProcessingConfig())
+    t0 = time.perf_counter()
     gs = group_statistics(run, alpha=alpha, sensitivity=sensitivity)
+    log.info("group statistics in %.1f s", time.perf_counter() - t0)
     names = [*GROUP_TABLES, *([SENSITIVITY_TABLE] if sensitivity else [])]
     return {**tables, **{k: gs.tables[k] for k in names}}, tuple(gs.sentences)
 

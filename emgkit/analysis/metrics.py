@@ -21,6 +21,8 @@ session is analysed; every channel's normalisation is checked
 from __future__ import annotations
 
 import dataclasses
+import logging
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -60,6 +62,8 @@ from emgkit.core.quality import CrosstalkReport
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.session import Session, Trial
+
+log = logging.getLogger(__name__)
 
 #: Amplitude unit of the normalised envelope, by normalisation method.
 UNITS = {"mvc": "pct_mvc", "peak_dynamic": "pct_peak", "none": "uv"}
@@ -475,7 +479,10 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
         (``SessionMetrics.checks``).
     """
     cfg = ProcessingConfig() if config is None else config
+    t0 = time.perf_counter()
     chains, processed, qualities = filter_and_judge(session, cfg, qualities, scratch)
+    t1 = time.perf_counter()
+    log.info("%s: quality checks and filtering in %.1f s", name or "session", t1 - t0)
     envelopes = {k: v[0] for k, v in processed.items()}
     n_ch = len(session.montage.channels)
     flags = {q.trial: (q.report.flags if q.report is not None else ((),) * n_ch)
@@ -502,5 +509,6 @@ def analyse_session(session: Session, config: ProcessingConfig | None = None,
     checks = check_channels(session.montage, cfg.normalisation.method, reference, out, rest,
                             flags, [c for c, _, _ in _untargeted_channels(session, refs)])
     all_chains = tuple(c for ch in chains.values() for c in ch.values())
+    log.info("%s: metrics in %.1f s", name or "session", time.perf_counter() - t1)
     return SessionMetrics(session, name, reference, tuple(out), cfg, all_chains, refs,
                           tuple(fallbacks), checks)

@@ -238,3 +238,20 @@ def test_ganglion_dead_inputs_left_out_the_rest_processed_and_reported(datasets_
     table = re.search(r'<table id="mvc-reference-table">(.*?)</table>', text, re.S).group(1)
     assert table.count("no_mvc_reference") == 2 and table.count("<td>ok</td>") == 2
     assert text.index('id="montage-table"') < text.index('id="mvc-reference-table"')
+
+
+def test_verbose_process_logs_where_the_time_goes(sessions, tmp_path, caplog):
+    # (the command's log handler is pytest's here: the records are in caplog)
+    rc = main(["-v", "process", str(sessions["a"]), "--out", str(tmp_path / "m.csv")])
+    assert rc == 0
+    said = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    stages = [re.fullmatch(r"(.*) in (\d+\.\d) s", m) for m in said]
+    assert all(stages), said
+    assert [m[1] for m in stages] == [
+        "a.h5: 8 trial(s), 1.5 min of EMG, read and checked",
+        "a.h5: quality checks and filtering", "a.h5: metrics", "group statistics"], said
+    assert all(0 <= float(m[2]) < 600 for m in stages)
+    # without -v the log stays quiet
+    caplog.clear()
+    assert main(["process", str(sessions["a"]), "--out", str(tmp_path / "q.csv")]) == 0
+    assert not [r for r in caplog.records if r.levelname == "INFO"]
