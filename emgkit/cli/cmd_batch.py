@@ -57,7 +57,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr: counts, failures and estimated time left."""
+    """A one-line progress bar on stderr: counts, failures and estimated time left.
+
+    Log records written to the same stream while it is shown (``emgkit -v batch``) start
+    on a line of their own (:meth:`logged`); the bar's next drawing comes under them.
+    """
 
     def __init__(self, total: int, stream=None, width: int = 30):
         self.total, self.width = total, width
@@ -65,6 +69,7 @@ class ProgressBar:
         self.t0 = time.monotonic()
         self.failed = self.skipped = 0
         self._worked = 0
+        self._open = False  # the bar is drawn, its line not ended
 
     def __call__(self, res: SessionResult, done: int, total: int) -> None:
         """Record one finished session and redraw."""
@@ -81,9 +86,28 @@ class ProgressBar:
             f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} sessions, "
             f"{self.failed} failed, {self.skipped} up to date, "
             f"{_clock(elapsed)} elapsed, {_clock(eta)} left ")
-        if done == total:
+        self._open = done != total
+        if not self._open:
             self.stream.write("\n")
         self.stream.flush()
+
+    def logged(self) -> None:
+        """End the bar's line before a log record is written under it."""
+        if self._open:
+            self.stream.write("\n")
+            self._open = False
+
+
+class _LogUnderBar(logging.Filter):
+    """A handler filter that ends a progress bar's line before each record (passes all)."""
+
+    def __init__(self, bar: ProgressBar):
+        super().__init__()
+        self.bar = bar
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.bar.logged()
+        return True
 
 
 def _clock(seconds: float) -> str:
@@ -109,9 +133,17 @@ def run(args: argparse.Namespace) -> int:
         executor = "serial" if args.jobs == 1 else "pool"
         workers = args.jobs
     bar = None if args.no_progress else ProgressBar(len(paths))
-    result = run_batch(paths, args.out, config, config_file=args.config, executor=executor,
-                       workers=workers, scheduler=args.scheduler, force=args.force,
-                       progress=bar)
+    handlers = [] if bar is None else logging.getLogger().handlers
+    under_bar = None if bar is None else _LogUnderBar(bar)
+    for h in handlers:
+        h.addFilter(under_bar)
+    try:
+        result = run_batch(paths, args.out, config, config_file=args.config,
+                           executor=executor, workers=workers, scheduler=args.scheduler,
+                           force=args.force, progress=bar)
+    finally:
+        for h in handlers:
+            h.removeFilter(under_bar)
     for msg in dict.fromkeys(w for r in result.sessions for w in r.warnings):
         log.warning("%s", msg)
     if bar is None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import shutil
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
 from emgkit.batch import find_sessions, run_batch
+from emgkit.cli.cmd_batch import ProgressBar, _LogUnderBar
 from emgkit.cli.main import main
 from emgkit.model.config import EnvelopeConfig, ProcessingConfig
 
@@ -145,3 +148,31 @@ def test_find_sessions_paths_folders_globs(sessions, tmp_path):
     assert len(find_sessions([str(root / "a" / "*.h5"), sessions[1]])) == N_SESSIONS // 2 + 1
     assert main(["batch", str(tmp_path / "nothing*.h5"), "--out", str(tmp_path / "o")]) == 2
     assert main(["batch", str(root), "--out", str(tmp_path / "o"), "--jobs", "0"]) == 2
+
+
+def test_log_lines_under_the_progress_bar_start_on_their_own_line():
+    stream = io.StringIO()
+    bar = ProgressBar(3, stream=stream)
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(_LogUnderBar(bar))
+    lg = logging.getLogger("emgkit.tests.bar")
+    lg.addHandler(handler)
+    lg.setLevel(logging.INFO)
+    lg.propagate = False
+    try:
+        done = SimpleNamespace(status="done", error=None)
+        lg.info("before")
+        bar(done, 1, 3)
+        lg.info("between")
+        lg.info("again")
+        bar(done, 2, 3)
+        bar(done, 3, 3)
+        lg.info("after")
+    finally:
+        lg.removeHandler(handler)
+    lines = stream.getvalue().split("\n")
+    assert lines[0] == "before"
+    assert lines[1].startswith("\r[") and "1/3 sessions" in lines[1]
+    assert lines[2:4] == ["between", "again"]
+    assert "2/3 sessions" in lines[4] and "3/3 sessions" in lines[4]  # redrawn in place
+    assert lines[5:] == ["after", ""]
