@@ -17,10 +17,11 @@ from emgkit.errors import AnalysisError
 from emgkit.model.config import OnsetConfig, SpectralConfig
 
 #: Samples of the channels searched for onsets side by side, together: each channel holds
-#: about five float64 copies of itself meanwhile (640 MB at this total), so an hour at
-#: 2 kHz (7.2 M samples a channel) goes two channels at a time and 10 minutes at 16 kHz
-#: (9.6 M) one at a time.
-ONSET_SAMPLES_IN_FLIGHT = 16 * 2**20
+#: about 16 bytes a sample meanwhile (itself in float32, its detection signal in float64,
+#: :func:`emgkit.core.onset.detection_signal`; 670 MB at this total), so an hour at 2 kHz
+#: (7.2 M samples a channel) and 10 minutes at 16 kHz (9.6 M) go as many channels at a
+#: time as there are threads, and 30 minutes at 16 kHz (28.8 M) one at a time.
+ONSET_SAMPLES_IN_FLIGHT = 40 * 2**20
 #: Repetitions shorter than this have no spectrum (NaN).
 MIN_SPECTRUM_SAMPLES = 8
 

@@ -13,12 +13,18 @@ held for at least ``min_duration_s``, gaps shorter than ``min_gap_s`` bridged):
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal
 
 from emgkit.core._common import check_fs
 from emgkit.core.chain import ceiling_hz
-from emgkit.core.filters import design_lowpass, filter_offline
+from emgkit.core.filters import default_padlen, design_lowpass
 from emgkit.errors import AnalysisError, ConfigError
 from emgkit.model.config import OnsetConfig
+
+#: Samples of a channel taken at a time to build the detection signal (8 MB of float64):
+#: the low-pass runs over them in turn, its state carried from one to the next, which is
+#: the same arithmetic as one pass over the whole channel.
+DETECTION_BLOCK_SAMPLES = 1 << 20
 
 
 def tkeo(x: np.ndarray) -> np.ndarray:
@@ -32,8 +38,14 @@ def tkeo(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig) -> np.ndarray:
+def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
+                     block_samples: int | None = None) -> np.ndarray:
     """Return the signal the threshold applies to: rectified (TKEO of) ``x``, low-passed.
+
+    The low-pass is zero phase, ``sosfiltfilt``'s algorithm (odd extension, steady-state
+    initial conditions; :func:`~emgkit.core.filters.filter_offline`), run in place over
+    blocks of ``block_samples`` with its state carried, so the numbers are those of one
+    pass and the memory is one float64 copy of the channel (not four).
 
     Parameters
     ----------
@@ -43,21 +55,64 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig) -> np.nda
         Sampling rate in Hz.
     config : OnsetConfig
         Method and low-pass cut-off (lowered to 0.45 fs if above it).
+    block_samples : int, optional
+        Samples per block; :data:`DETECTION_BLOCK_SAMPLES` if None.
     """
     fs = check_fs(fs_hz)
-    x = np.asarray(x, dtype=np.float64)
+    x = np.asarray(x)
     if x.ndim != 1:
         raise ConfigError(f"x must be (n_samples,), got shape {x.shape}")
-    r = tkeo(x) if config.method == "tkeo" else np.array(x)
-    del x  # memory: a long trial's channel is tens of MB in float64
-    np.abs(r, out=r)
+    n = x.shape[0]
+    if config.method == "tkeo" and n < 3:
+        raise ConfigError(f"TKEO needs at least 3 samples, got {n}")
     sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
-    return filter_offline(sos, r)
+    p = default_padlen(sos)
+    if n <= p:
+        raise ConfigError(f"the signal has {n} samples; zero-phase filtering needs more than {p}")
+    block = max(int(DETECTION_BLOCK_SAMPLES if block_samples is None else block_samples), 1)
+    ext = np.empty(n + 2 * p)  # the odd extension of the rectified signal, filtered in place
+    for a in range(0, n, block):
+        b = min(a + block, n)
+        ext[p + a : p + b] = _rectified(x, a, b, config.method)
+    ext[:p] = 2 * ext[p : p + 1] - ext[2 * p : p : -1]
+    ext[p + n :] = 2 * ext[p + n - 1 : p + n] - ext[p + n - 2 : n - 2 : -1]
+    zi = signal.sosfilt_zi(sos)
+    state = zi * ext[0]
+    for a in range(0, len(ext), block):  # forward
+        ext[a : a + block], state = signal.sosfilt(sos, ext[a : a + block], zi=state)
+    state = zi * ext[-1]
+    for b in range(len(ext), 0, -block):  # backward, from the end
+        a = max(b - block, 0)
+        y, state = signal.sosfilt(sos, ext[a:b][::-1].copy(), zi=state)
+        ext[a:b] = y[::-1]
+    return ext[p : p + n]
+
+
+def _rectified(x: np.ndarray, a: int, b: int, method: str) -> np.ndarray:
+    """``|tkeo(x)|`` (or ``|x|``) at samples ``a`` to ``b``, float64, as :func:`tkeo` gives."""
+    if method != "tkeo":
+        return np.abs(np.asarray(x[a:b], dtype=np.float64))
+    n = x.shape[0]
+
+    def energy(lo: int, hi: int) -> np.ndarray:  # samples lo..hi-1, each with 2 neighbours
+        xb = np.asarray(x[lo - 1 : hi + 1], dtype=np.float64)
+        return xb[1:-1] ** 2 - xb[:-2] * xb[2:]
+
+    # the end samples repeat their neighbours' energy
+    parts = [energy(1, 2)] if a == 0 else []
+    lo, hi = max(a, 1), min(b, n - 1)
+    if lo < hi:
+        parts.append(energy(lo, hi))
+    if b == n:
+        parts.append(energy(n - 2, n - 1))
+    out = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return np.abs(out, out=out)
 
 
 def _runs(mask: np.ndarray) -> np.ndarray:
     """``(n_runs, 2)`` [start, stop) of the True runs of a boolean array."""
-    d = np.diff(np.concatenate(([0], mask.astype(np.int8), [0])))
+    edge = np.zeros(1, np.int8)  # int8 throughout: a long trial's mask is large
+    d = np.diff(np.concatenate((edge, mask.astype(np.int8), edge)))
     return np.column_stack((np.nonzero(d == 1)[0], np.nonzero(d == -1)[0])).astype(np.int64)
 
 

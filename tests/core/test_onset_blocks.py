@@ -1,0 +1,87 @@
+"""The onset detection signal in blocks: the numbers of one pass, one copy of memory."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from emgkit.core.chain import ceiling_hz
+from emgkit.core.filters import design_lowpass, filter_offline
+from emgkit.core.onset import _runs, detect_bursts, detection_signal, tkeo
+from emgkit.errors import ConfigError
+from emgkit.model.config import OnsetConfig
+
+
+def _whole(x, fs, cfg):
+    """The detection signal as one pass over the whole channel (the reference)."""
+    r = tkeo(x) if cfg.method == "tkeo" else np.array(x, dtype=np.float64)
+    np.abs(r, out=r)
+    return filter_offline(design_lowpass(fs, ceiling_hz(cfg.lowpass_hz, fs), order=2), r)
+
+
+@pytest.mark.parametrize("method", ["tkeo", "hodges_bui"])
+@pytest.mark.parametrize("n", [10, 11, 13, 4097, 100_003])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_any_split_into_blocks_gives_the_numbers_of_one_pass(method, n, dtype):
+    rng = np.random.default_rng(n)
+    x = (30 * rng.standard_normal(n)).astype(dtype)
+    cfg = OnsetConfig(method=method)
+    ref = _whole(x, 2000.0, cfg)
+    for block in (1, 2, 3, 64, 4096, 1 << 20):
+        if block < 64 and n > 5000:
+            continue  # (a call per sample: slow, and the short signals test it)
+        got = detection_signal(x, 2000.0, cfg, block_samples=block)
+        np.testing.assert_array_equal(got, ref, err_msg=f"block {block}")
+    # and the recursion is scipy's zero-phase filter
+    sos = design_lowpass(2000.0, ceiling_hz(cfg.lowpass_hz, 2000.0), order=2)
+    r = np.abs(tkeo(x)) if method == "tkeo" else np.abs(x.astype(np.float64))
+    np.testing.assert_allclose(ref, signal.sosfiltfilt(sos, r), rtol=1e-12,
+                               atol=1e-12 * np.abs(r).max())
+
+
+def test_bursts_of_a_long_channel_in_blocks_equal_one_pass(monkeypatch):
+    fs = 2000.0
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(int(60 * fs)).astype(np.float32) * 5
+    for a in range(int(3 * fs), len(x), int(6 * fs)):  # a burst every 6 s
+        x[a : a + int(2 * fs)] *= 20
+    one = detect_bursts(x, fs)
+    import emgkit.core.onset as onset
+
+    monkeypatch.setattr(onset, "DETECTION_BLOCK_SAMPLES", 1000)
+    np.testing.assert_array_equal(detect_bursts(x, fs), one)
+    assert len(one) == 10
+
+
+def test_memory_is_about_one_float64_copy_of_the_channel(monkeypatch):
+    import emgkit.core.onset as onset
+
+    monkeypatch.setattr(onset, "DETECTION_BLOCK_SAMPLES", 1 << 16)  # blocks small beside n
+    n = 2_000_000
+    x = np.random.default_rng(2).standard_normal(n).astype(np.float32)
+    tracemalloc.start()
+    try:
+        detect_bursts(x, 2000.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # the signal (8 bytes a sample), its mask and run edges (3), the blocks (~1 here);
+    # 32 bytes a sample before (four float64 copies)
+    assert peak <= 13 * n, f"{peak / n:.1f} bytes per sample"
+
+
+def test_short_signals_are_refused_as_before():
+    with pytest.raises(ConfigError, match="TKEO needs at least 3 samples, got 2"):
+        detection_signal(np.ones(2), 2000.0, OnsetConfig(method="tkeo"))
+    with pytest.raises(ConfigError, match="zero-phase filtering needs more than 9"):
+        detection_signal(np.ones(9), 2000.0, OnsetConfig(method="hodges_bui"))
+    with pytest.raises(ConfigError, match=r"must be \(n_samples,\)"):
+        detection_signal(np.ones((20, 2)), 2000.0, OnsetConfig())
+
+
+def test_runs_of_a_mask():
+    m = np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], bool)
+    np.testing.assert_array_equal(_runs(m), [[0, 2], [4, 5], [6, 9]])
+    assert _runs(np.zeros(0, bool)).shape == (0, 2)
+    assert _runs(m).dtype == np.int64
