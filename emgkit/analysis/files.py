@@ -140,9 +140,9 @@ def analyse_file(path: str | PathLike, config: ProcessingConfig) -> tuple[Sessio
         # Long trials stay on disk and go through the analysis a few channels at a time;
         # the quality checks read the file (beside the filtering when memory allows).
         session = sf.read_session(in_memory_bytes=IN_MEMORY_BYTES)
-        log.info("%s: %d trial(s), %.1f min of EMG, read and checked in %.1f s", path.name,
-                 len(session.trials), sum(t.n_samples / t.fs_hz for t in session.trials) / 60,
-                 time.perf_counter() - t0)
+        minutes = sum(t.n_samples / t.fs_hz for t in session.trials) / 60
+        log.info("%s: %d trial(s), %.1f min of EMG, hashed, read and checked in %.1f s",
+                 path.name, len(session.trials), minutes, time.perf_counter() - t0)
         sm = analyse_session(session, config, name=path.name, scratch=scratch,
                              qualities=lambda: session_quality(sf, config.quality))
     record = {"path": str(path), "sha256": digest, "subject": session.subject,

@@ -184,6 +184,58 @@ def default_padlen(sos: np.ndarray) -> int:
     return 3 * (2 * len(sos) + 1 - n_trivial)
 
 
+def zero_phase_padlen(sos: np.ndarray, n: int, padlen: int | None = None) -> int:
+    """Return the odd-extension length for zero-phase filtering of ``n`` samples.
+
+    Raises
+    ------
+    ConfigError
+        If the signal is not longer than it.
+    """
+    p = default_padlen(sos) if padlen is None else int(padlen)
+    if n <= p:
+        raise ConfigError(f"the signal has {n} samples; zero-phase filtering needs more than {p}")
+    return p
+
+
+def extend_odd(ext: np.ndarray, p: int) -> None:
+    """Write the odd extension of ``ext[..., p:-p]`` into its first and last ``p`` samples.
+
+    ``sosfiltfilt``'s end padding, along the last axis, in place.
+    """
+    if p:
+        n = ext.shape[-1] - 2 * p
+        ext[..., :p] = 2 * ext[..., p : p + 1] - ext[..., 2 * p : p : -1]
+        ext[..., p + n :] = 2 * ext[..., p + n - 1 : p + n] - ext[..., p + n - 2 : n - 2 : -1]
+
+
+def filtfilt_in_place(sos: np.ndarray, ext: np.ndarray, block_samples: int) -> None:
+    """Run ``sos`` forward, then backward, over the extended 1-D float64 ``ext`` in place.
+
+    The zero-phase recursion of :func:`filter_offline` (steady-state initial conditions
+    from each end's sample) after :func:`extend_odd`, ``block_samples`` at a time with
+    the state carried from block to block: the arithmetic of one pass, so the numbers
+    are the same bit for bit, with no copy of the signal but a block's.
+
+    Raises
+    ------
+    ConfigError
+        If ``block_samples`` is less than 1.
+    """
+    block = int(block_samples)
+    if block < 1:
+        raise ConfigError(f"block_samples must be at least 1, but got {block_samples}")
+    zi = signal.sosfilt_zi(sos)
+    state = zi * ext[0]
+    for a in range(0, len(ext), block):  # forward
+        ext[a : a + block], state = signal.sosfilt(sos, ext[a : a + block], zi=state)
+    state = zi * ext[-1]
+    for b in range(len(ext), 0, -block):  # backward, from the end
+        a = max(b - block, 0)
+        y, state = signal.sosfilt(sos, ext[a:b][::-1].copy(), zi=state)
+        ext[a:b] = y[::-1]
+
+
 def filter_offline(
     sos: np.ndarray, x: np.ndarray, padlen: int | None = None, remove_mean: bool = False
 ) -> np.ndarray:
@@ -243,9 +295,7 @@ def filtfilt_into(
         for j in channels:
             out[:, j] = x[:, j] - (x[:, j].mean(dtype=np.float64) if remove_mean else 0)
         return
-    p = default_padlen(sos) if padlen is None else int(padlen)
-    if n <= p:
-        raise ConfigError(f"the signal has {n} samples; zero-phase filtering needs more than {p}")
+    p = zero_phase_padlen(sos, n, padlen)
     sos_d = sos.astype(dt)
     zi = signal.sosfilt_zi(sos).astype(dt)[:, None, :]
     for k in range(0, len(channels), _BLOCK_CHANNELS):
@@ -255,9 +305,7 @@ def filtfilt_into(
         ext[:, p : p + n] = block.T
         if remove_mean:
             ext[:, p : p + n] -= block.mean(axis=0, dtype=np.float64).astype(dt)[:, None]
-        if p:
-            ext[:, :p] = 2 * ext[:, p : p + 1] - ext[:, 2 * p : p : -1]
-            ext[:, p + n :] = 2 * ext[:, p + n - 1 : p + n] - ext[:, p + n - 2 : n - 2 : -1]
+        extend_odd(ext, p)
         y, _ = signal.sosfilt(sos_d, ext, axis=-1, zi=zi * ext[None, :, :1])
         del ext  # memory: at most three copies of the block at a time
         y = y[:, ::-1].copy()

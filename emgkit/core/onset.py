@@ -13,11 +13,15 @@ held for at least ``min_duration_s``, gaps shorter than ``min_gap_s`` bridged):
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from emgkit.core._common import check_fs
 from emgkit.core.chain import ceiling_hz
-from emgkit.core.filters import default_padlen, design_lowpass
+from emgkit.core.filters import (
+    design_lowpass,
+    extend_odd,
+    filtfilt_in_place,
+    zero_phase_padlen,
+)
 from emgkit.errors import AnalysisError, ConfigError
 from emgkit.model.config import OnsetConfig
 
@@ -30,12 +34,23 @@ DETECTION_BLOCK_SAMPLES = 1 << 20
 def tkeo(x: np.ndarray) -> np.ndarray:
     """Teager-Kaiser energy operator along axis 0 (end samples repeat their neighbours)."""
     x = np.asarray(x, dtype=np.float64)
-    if x.shape[0] < 3:
-        raise ConfigError(f"TKEO needs at least 3 samples, got {x.shape[0]}")
+    n = _tkeo_samples(x.shape[0])
     out = np.empty_like(x)
-    out[1:-1] = x[1:-1] ** 2 - x[:-2] * x[2:]
+    out[1:-1] = _energy(x, 1, n - 1)
     out[0], out[-1] = out[1], out[-2]
     return out
+
+
+def _tkeo_samples(n: int) -> int:
+    if n < 3:
+        raise ConfigError(f"TKEO needs at least 3 samples, got {n}")
+    return n
+
+
+def _energy(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """``x[i] ** 2 - x[i - 1] * x[i + 1]`` for ``lo <= i < hi`` (each with two neighbours)."""
+    xb = np.asarray(x[lo - 1 : hi + 1], dtype=np.float64)
+    return xb[1:-1] ** 2 - xb[:-2] * xb[2:]
 
 
 def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
@@ -44,8 +59,8 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
 
     The low-pass is zero phase, ``sosfiltfilt``'s algorithm (odd extension, steady-state
     initial conditions; :func:`~emgkit.core.filters.filter_offline`), run in place over
-    blocks of ``block_samples`` with its state carried, so the numbers are those of one
-    pass and the memory is one float64 copy of the channel (not four).
+    blocks with its state carried (:func:`~emgkit.core.filters.filtfilt_in_place`), so
+    the numbers are those of one pass and the memory is one float64 copy of the channel.
 
     Parameters
     ----------
@@ -57,34 +72,36 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
         Method and low-pass cut-off (lowered to 0.45 fs if above it).
     block_samples : int, optional
         Samples per block; :data:`DETECTION_BLOCK_SAMPLES` if None.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_samples,)`` float64.
+
+    Raises
+    ------
+    ConfigError
+        If ``x`` is not 1-D, is too short to filter (or, for TKEO, shorter than 3
+        samples), or ``block_samples`` is less than 1.
     """
     fs = check_fs(fs_hz)
     x = np.asarray(x)
     if x.ndim != 1:
         raise ConfigError(f"x must be (n_samples,), got shape {x.shape}")
     n = x.shape[0]
-    if config.method == "tkeo" and n < 3:
-        raise ConfigError(f"TKEO needs at least 3 samples, got {n}")
+    if config.method == "tkeo":
+        _tkeo_samples(n)
     sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
-    p = default_padlen(sos)
-    if n <= p:
-        raise ConfigError(f"the signal has {n} samples; zero-phase filtering needs more than {p}")
-    block = max(int(DETECTION_BLOCK_SAMPLES if block_samples is None else block_samples), 1)
+    p = zero_phase_padlen(sos, n)
+    block = DETECTION_BLOCK_SAMPLES if block_samples is None else int(block_samples)
+    if block < 1:
+        raise ConfigError(f"block_samples must be at least 1, but got {block_samples}")
     ext = np.empty(n + 2 * p)  # the odd extension of the rectified signal, filtered in place
     for a in range(0, n, block):
         b = min(a + block, n)
         ext[p + a : p + b] = _rectified(x, a, b, config.method)
-    ext[:p] = 2 * ext[p : p + 1] - ext[2 * p : p : -1]
-    ext[p + n :] = 2 * ext[p + n - 1 : p + n] - ext[p + n - 2 : n - 2 : -1]
-    zi = signal.sosfilt_zi(sos)
-    state = zi * ext[0]
-    for a in range(0, len(ext), block):  # forward
-        ext[a : a + block], state = signal.sosfilt(sos, ext[a : a + block], zi=state)
-    state = zi * ext[-1]
-    for b in range(len(ext), 0, -block):  # backward, from the end
-        a = max(b - block, 0)
-        y, state = signal.sosfilt(sos, ext[a:b][::-1].copy(), zi=state)
-        ext[a:b] = y[::-1]
+    extend_odd(ext, p)
+    filtfilt_in_place(sos, ext, block)
     return ext[p : p + n]
 
 
@@ -93,18 +110,13 @@ def _rectified(x: np.ndarray, a: int, b: int, method: str) -> np.ndarray:
     if method != "tkeo":
         return np.abs(np.asarray(x[a:b], dtype=np.float64))
     n = x.shape[0]
-
-    def energy(lo: int, hi: int) -> np.ndarray:  # samples lo..hi-1, each with 2 neighbours
-        xb = np.asarray(x[lo - 1 : hi + 1], dtype=np.float64)
-        return xb[1:-1] ** 2 - xb[:-2] * xb[2:]
-
     # the end samples repeat their neighbours' energy
-    parts = [energy(1, 2)] if a == 0 else []
+    parts = [_energy(x, 1, 2)] if a == 0 else []
     lo, hi = max(a, 1), min(b, n - 1)
     if lo < hi:
-        parts.append(energy(lo, hi))
+        parts.append(_energy(x, lo, hi))
     if b == n:
-        parts.append(energy(n - 2, n - 1))
+        parts.append(_energy(x, n - 2, n - 1))
     out = np.concatenate(parts) if len(parts) > 1 else parts[0]
     return np.abs(out, out=out)
 

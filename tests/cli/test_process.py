@@ -248,7 +248,7 @@ def test_verbose_process_logs_where_the_time_goes(sessions, tmp_path, caplog):
     stages = [re.fullmatch(r"(.*) in (\d+\.\d) s", m) for m in said]
     assert all(stages), said
     assert [m[1] for m in stages] == [
-        "a.h5: 8 trial(s), 1.5 min of EMG, read and checked",
+        "a.h5: 8 trial(s), 1.5 min of EMG, hashed, read and checked",
         "a.h5: quality checks and filtering", "a.h5: metrics", "group statistics"], said
     assert all(0 <= float(m[2]) < 600 for m in stages)
     # without -v the log stays quiet

@@ -78,6 +78,8 @@ def test_short_signals_are_refused_as_before():
         detection_signal(np.ones(9), 2000.0, OnsetConfig(method="hodges_bui"))
     with pytest.raises(ConfigError, match=r"must be \(n_samples,\)"):
         detection_signal(np.ones((20, 2)), 2000.0, OnsetConfig())
+    with pytest.raises(ConfigError, match="block_samples must be at least 1, but got 0"):
+        detection_signal(np.ones(20), 2000.0, OnsetConfig(), block_samples=0)
 
 
 def test_runs_of_a_mask():
