@@ -133,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
         executor = "serial" if args.jobs == 1 else "pool"
         workers = args.jobs
     bar = None if args.no_progress else ProgressBar(len(paths))
-    handlers = [] if bar is None else logging.getLogger().handlers
+    # the log handlers that write where the bar is drawn (the command's, on stderr)
+    handlers = [] if bar is None else [h for h in logging.getLogger().handlers
+                                       if getattr(h, "stream", None) is bar.stream]
     under_bar = None if bar is None else _LogUnderBar(bar)
     for h in handlers:
         h.addFilter(under_bar)
@@ -144,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for h in handlers:
             h.removeFilter(under_bar)
+        if bar is not None:
+            bar.logged()  # an interrupt or an error is said on a line of its own
     for msg in dict.fromkeys(w for r in result.sessions for w in r.warnings):
         log.warning("%s", msg)
     if bar is None:

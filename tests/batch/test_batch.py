@@ -6,6 +6,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 from types import SimpleNamespace
 
@@ -176,3 +177,38 @@ def test_log_lines_under_the_progress_bar_start_on_their_own_line():
     assert lines[2:4] == ["between", "again"]
     assert "2/3 sessions" in lines[4] and "3/3 sessions" in lines[4]  # redrawn in place
     assert lines[5:] == ["after", ""]
+
+
+def test_the_batch_command_keeps_its_log_lines_off_the_bar(sessions, tmp_path, capsys,
+                                                           monkeypatch):
+    import sys
+
+    import emgkit.batch.runner as runner
+
+    handler = logging.StreamHandler(sys.stderr)  # the command's own handler, on stderr
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        rc = main(["-v", "batch", *map(str, sessions[:2]), "--out", str(tmp_path / "o"),
+                   "--jobs", "1"])
+        err = capsys.readouterr().err
+        assert rc == 0
+        logged = [ln for ln in err.split("\n") if "read and checked in" in ln]
+        assert len(logged) == 2, err
+        assert all(re.fullmatch(r"[\w.-]+\.h5: \d+ trial\(s\), .* in \d+\.\d s", ln)
+                   for ln in logged), err  # each on a line of its own, not after the bar
+        assert not handler.filters  # taken off again
+
+        def interrupted(*args, progress=None, **kwargs):
+            progress(SimpleNamespace(status="done", error=None), 1, 2)
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(runner, "run_batch", interrupted)
+        rc = main(["batch", *map(str, sessions[:2]), "--out", str(tmp_path / "p"),
+                   "--jobs", "1", "--force"])
+        err = capsys.readouterr().err
+        assert rc == 130
+        assert err.split("\n")[-2].startswith("emgkit batch: interrupted"), err
+        assert not handler.filters
+    finally:
+        root.removeHandler(handler)
