@@ -132,6 +132,8 @@ def main(argv=None) -> int:
     ap.add_argument("--cpus", type=int, help="run the commands on this many CPUs only")
     ap.add_argument("--textbook", metavar="FILE", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.cpus is not None and args.cpus < 1:
+        ap.error(f"--cpus must be at least 1, but got {args.cpus}")
     if args.textbook:
         textbook(args.textbook)
         return 0
@@ -141,7 +143,8 @@ def main(argv=None) -> int:
             minutes, fs = (float(v) for v in c.split("x"))
             rows.append(case(minutes, fs, Path(tmp), args.repeat, args.cpus))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
-    cpus = len(os.sched_getaffinity(0)) if args.cpus is None else args.cpus
+    cpus = len(os.sched_getaffinity(0))
+    cpus = cpus if args.cpus is None else min(cpus, args.cpus)
     print(f"\n{datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores ({cpus} used), "
           f"Python {platform.python_version()}, command: python3 benchmarks/bench_scaling.py "
           f"--cases {args.cases} --repeat {args.repeat}"

@@ -19,8 +19,8 @@ from emgkit.model.config import OnsetConfig, SpectralConfig
 #: Samples of the channels searched for onsets side by side, together: each channel holds
 #: about 16 bytes a sample meanwhile (itself in float32, its detection signal in float64,
 #: :func:`emgkit.core.onset.detection_signal`; 670 MB at this total), so an hour at 2 kHz
-#: (7.2 M samples a channel) and 10 minutes at 16 kHz (9.6 M) go as many channels at a
-#: time as there are threads, and 30 minutes at 16 kHz (28.8 M) one at a time.
+#: (7.2 M samples a channel) goes up to five channels at a time (as many as there are
+#: threads), 10 minutes at 16 kHz (9.6 M) up to four and 30 minutes at 16 kHz (28.8 M) one.
 ONSET_SAMPLES_IN_FLIGHT = 40 * 2**20
 #: Repetitions shorter than this have no spectrum (NaN).
 MIN_SPECTRUM_SAMPLES = 8
