@@ -209,6 +209,20 @@ def extend_odd(ext: np.ndarray, p: int) -> None:
         ext[..., p + n :] = 2 * ext[..., p + n - 1 : p + n] - ext[..., p + n - 2 : n - 2 : -1]
 
 
+def block_length(block_samples) -> int:
+    """Return ``block_samples`` as a whole number of samples per block.
+
+    Raises
+    ------
+    ConfigError
+        If it is less than 1.
+    """
+    block = int(block_samples)
+    if block < 1:
+        raise ConfigError(f"block_samples must be at least 1, but got {block_samples}")
+    return block
+
+
 def filtfilt_in_place(sos: np.ndarray, ext: np.ndarray, block_samples: int) -> None:
     """Run ``sos`` forward, then backward, over the extended 1-D float64 ``ext`` in place.
 
@@ -222,9 +236,7 @@ def filtfilt_in_place(sos: np.ndarray, ext: np.ndarray, block_samples: int) -> N
     ConfigError
         If ``block_samples`` is less than 1.
     """
-    block = int(block_samples)
-    if block < 1:
-        raise ConfigError(f"block_samples must be at least 1, but got {block_samples}")
+    block = block_length(block_samples)
     zi = signal.sosfilt_zi(sos)
     state = zi * ext[0]
     for a in range(0, len(ext), block):  # forward

@@ -17,6 +17,7 @@ import numpy as np
 from emgkit.core._common import check_fs
 from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import (
+    block_length,
     design_lowpass,
     extend_odd,
     filtfilt_in_place,
@@ -93,9 +94,7 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
         _tkeo_samples(n)
     sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
     p = zero_phase_padlen(sos, n)
-    block = DETECTION_BLOCK_SAMPLES if block_samples is None else int(block_samples)
-    if block < 1:
-        raise ConfigError(f"block_samples must be at least 1, but got {block_samples}")
+    block = block_length(DETECTION_BLOCK_SAMPLES if block_samples is None else block_samples)
     ext = np.empty(n + 2 * p)  # the odd extension of the rectified signal, filtered in place
     for a in range(0, n, block):
         b = min(a + block, n)
