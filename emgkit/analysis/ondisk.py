@@ -1,11 +1,15 @@
 """Filter chain and envelope of a trial that stays on disk, a few channels at a time.
 
 A trial over the in-memory limit (:class:`~emgkit.io.reader.StoredEMG`) is copied once
-into scratch space (:class:`~emgkit.io.scratch.Scratch`) and goes through
-:func:`emgkit.core.process_trial_emg` in groups of channels, so the numbers are those of
-the whole-trial path and memory stays bounded by the group, not the trial; groups go
-through side by side in threads (:func:`emgkit.core.parallel.map_threads`) within a
-budget of samples in flight, with the numbers of one thread.
+into scratch space (:class:`~emgkit.io.scratch.Scratch`). With the default chains
+(:func:`emgkit.core.pipeline.fused`) it goes from that copy into the scratch arrays of
+its envelope and filtered signal four channels and a block of samples at a time
+(:func:`emgkit.core.pipeline.process_trial_into`), so memory holds a block, whatever the
+trial's length; with the others (``sosfiltfilt``, the linear envelope) through
+:func:`emgkit.core.process_trial_emg` a few whole channels at a time. Either way the
+numbers are those of the in-memory path, and groups go through side by side in threads
+(:func:`emgkit.core.parallel.map_threads`) within a budget of samples in flight, with
+the numbers of one thread.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emgkit.core import process_trial_emg
+from emgkit.core.fftfilt import BLOCK_SAMPLES
 from emgkit.core.parallel import map_threads, threads_within
+from emgkit.core.pipeline import fused, process_trial_into
 from emgkit.errors import AnalysisError
 from emgkit.model.config import ProcessingConfig
 from emgkit.model.session import Trial
@@ -25,6 +31,11 @@ if TYPE_CHECKING:
 #: the channels go through the chain in groups of at most 4 (the FFT filter's own block,
 #: so the numbers are those of the whole-trial path) within this budget.
 DISK_GROUP_SAMPLES = 4 * 2**20
+#: Channels per group with the default chains (:func:`emgkit.core.pipeline.fused`): the
+#: FFT engine's own group, filtered a block of samples at a time
+#: (:data:`emgkit.core.fftfilt.BLOCK_SAMPLES`), so a group holds about 30 bytes a sample
+#: of a block of four channels (~250 MB) whatever the trial's length.
+FUSED_GROUP = 4
 #: Samples of the groups filtered side by side in threads, together (each group holds
 #: about six float32 copies of itself meanwhile: 400 MB at this total): an hour at 2 kHz
 #: goes two channels at a time, 10 minutes at 16 kHz one at a time.
@@ -63,18 +74,25 @@ def envelopes_on_disk(trial: Trial, regions: list[str], config: ProcessingConfig
     raw = scratch.copy_of(f"{name}/raw", trial.emg_uv)  # one pass over the session file
     env = scratch.array(f"{name}/envelope", (n, n_ch))
     filt = scratch.array(f"{name}/filtered", (n, n_ch)) if filtered else None
-    group = int(max(1, min(4, DISK_GROUP_SAMPLES // max(n, 1))))
+    if fused(chains):  # a block of samples at a time, straight between the scratch arrays
+        def one_group(a: int, b: int) -> None:
+            process_trial_into(raw, trial.fs_hz, regions, chains, env, filt,
+                               columns=range(a, b))
 
-    def one_group(a: int, b: int) -> None:
-        res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config, chains=chains,
-                                return_filtered=filtered)
-        if filtered:
-            env[:, a:b], filt[:, a:b] = res
-        else:
-            env[:, a:b] = res
+        group, in_flight = FUSED_GROUP, FUSED_GROUP * BLOCK_SAMPLES
+    else:  # whole channels: a few at a time
+        def one_group(a: int, b: int) -> None:
+            res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config,
+                                    chains=chains, return_filtered=filtered)
+            if filtered:
+                env[:, a:b], filt[:, a:b] = res
+            else:
+                env[:, a:b] = res
 
+        group = int(max(1, min(4, DISK_GROUP_SAMPLES // max(n, 1))))
+        in_flight = group * n
     spans = [(a, min(a + group, n_ch)) for a in range(0, n_ch, group)]
-    map_threads(one_group, spans, threads_within(group * n, DISK_SAMPLES_IN_FLIGHT))
+    map_threads(one_group, spans, threads_within(in_flight, DISK_SAMPLES_IN_FLIGHT))
     return (env, filt) if filtered else env
 
 

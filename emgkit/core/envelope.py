@@ -35,6 +35,49 @@ def _centred_rms(x2: np.ndarray, n_win: int, inplace: bool = False) -> np.ndarra
     return np.sqrt(out, out=out)
 
 
+class CentredRMSBlocks:
+    """The centred moving RMS of a signal that arrives a block of samples at a time.
+
+    Each :meth:`feed` returns the envelope of every sample whose window has arrived;
+    the last ``N - 1`` samples are carried to the next block. Windows are truncated at
+    the signal's two ends as in :func:`moving_rms`, and a signal given in one block gets
+    :func:`moving_rms`'s own arithmetic; split, the running sums restart at each block,
+    which moves a value by float rounding only (~1e-7 relative in float32).
+
+    Parameters
+    ----------
+    n_samples : int
+        Length of the whole signal (its end is known when it arrives).
+    n_window : int
+        Odd window length in samples (:func:`~emgkit.core._common.window_samples`).
+    """
+
+    def __init__(self, n_samples: int, n_window: int):
+        self.n_samples, self.n_window, self._h = int(n_samples), int(n_window), int(n_window) // 2
+        self._carry: np.ndarray | None = None
+        self._carry_start = 0
+        self._seen = 0  # samples fed
+        self._done = 0  # samples whose envelope was returned
+
+    def feed(self, rows: np.ndarray) -> tuple[int, np.ndarray]:
+        """Take the next samples, ``(n_channels, m)`` (overwritten); return ``(start, env)``.
+
+        ``env`` is ``(n_channels, k)``, the envelope of samples ``start .. start + k``
+        (``k`` may be 0 until half a window has arrived beyond them).
+        """
+        ext_start = self._seen if self._carry is None else self._carry_start
+        ext = rows if self._carry is None else np.concatenate((self._carry, rows), axis=1)
+        self._seen += rows.shape[1]
+        end = self._seen
+        out_end = end if end >= self.n_samples else max(self._done, end - self._h)
+        if end < self.n_samples:
+            self._carry_start = max(out_end - self._h, ext_start)
+            self._carry = ext[:, self._carry_start - ext_start :].copy()
+        env = _centred_rms(ext.T, self.n_window, inplace=ext.dtype.kind == "f").T
+        start, self._done = self._done, out_end
+        return start, env[:, start - ext_start : out_end - ext_start]
+
+
 def _trailing_mean_sq(col: np.ndarray, n_win: int, head: np.ndarray | None = None) -> np.ndarray:
     """Mean of squares over ``i - n_win + 1 .. i`` for one channel, float64 cumulative sums.
 

@@ -43,7 +43,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import signal
 
 from emgkit.core._common import as_2d, float_dtype
-from emgkit.core.filters import default_padlen, filtfilt_into
+from emgkit.core.filters import block_length, default_padlen, filtfilt_into
 
 #: Taps of the zero-phase impulse response below this fraction of its peak are dropped.
 KERNEL_TOL = 1e-8
@@ -53,6 +53,11 @@ _BLOCK_CHANNELS = 4
 _MIN_FRAME = 2**14
 #: Samples per tile of the transposing copies (64 KB of a 4-channel block).
 _TILE = 4096
+#: Output samples of each channel computed at once (the overlap-save frames are batched
+#: up to this, at least one frame): a block holds about 17 bytes a sample of each of its
+#: channels (input frames, their spectrum, the output rows), ~35 MB a channel, whatever
+#: the signal's length. Trials up to ~17 minutes at 2 kHz are one block.
+BLOCK_SAMPLES = 1 << 21
 
 
 def sos_power_response(sos: np.ndarray, n_fft: int) -> np.ndarray:
@@ -148,20 +153,169 @@ def _select(cols: list[int]):
     return cols
 
 
-def _rows_of(x, sel, dst, offset):
-    """``dst[:, offset : offset + n] = x[:, sel].T`` in tiles that stay in cache."""
+def read_rows(x, sel, lo: int, hi: int, dst: np.ndarray, offset: int = 0) -> None:
+    """``dst[:, offset : offset + hi - lo] = x[lo:hi, sel].T`` in tiles that stay in cache.
+
+    ``x`` may be an array or anything read by 2-D slices (an h5py dataset: read at once).
+    """
+    if not isinstance(x, np.ndarray):
+        x, lo, hi = np.asarray(x[lo:hi, sel]), 0, hi - lo
+        sel = slice(None)
+    for a in range(lo, hi, _TILE):
+        b = min(a + _TILE, hi)
+        dst[:, offset + a - lo : offset + b - lo] = x[a:b, sel].T
+
+
+def write_rows(rows: np.ndarray, out, sel, start: int = 0) -> None:
+    """``out[start : start + m, sel] = rows.T`` (tiles in cache for an array; at once else)."""
+    m = rows.shape[1]
+    if not isinstance(out, np.ndarray):
+        out[start : start + m, sel] = np.ascontiguousarray(rows.T)
+        return
+    for a in range(0, m, _TILE):
+        b = min(a + _TILE, m)
+        out[start + a : start + b, sel] = rows[:, a:b].T
+
+
+def _column_means(x, sel, n_ch: int, n: int, block: int) -> np.ndarray:
+    """Float64 mean of columns ``sel`` of ``x``, read ``block`` rows at a time."""
+    total = np.zeros(n_ch)
+    rows = np.empty((n_ch, min(block, n)), dtype=np.float32 if x.dtype == np.float32 else float)
+    for lo in range(0, n, block):
+        hi = min(lo + block, n)
+        read_rows(x, sel, lo, hi, rows)
+        total += rows[:, : hi - lo].sum(axis=1, dtype=np.float64)
+    return total / n
+
+
+class _Plan:
+    """The overlap-save frames of one cascade and signal length (module notes, step 2)."""
+
+    def __init__(self, sos, kernel, n: int, p: int, dt, block_samples: int):
+        half = len(kernel) // 2
+        frame = max(_MIN_FRAME, 1 << (16 * half - 1).bit_length())
+        self.frame = min(frame, sfft.next_fast_len(n + 2 * half, real=True))
+        self.half, self.step = half, self.frame - 2 * half
+        self.n_frames = -(-n // self.step)
+        self.per_block = max(1, int(block_samples) // self.step)
+        k = np.zeros(self.frame)
+        k[: half + 1] = kernel[half:]
+        k[self.frame - half :] = kernel[:half]
+        self.spec_k = sfft.rfft(k).real.astype(dt)  # symmetric kernel: real spectrum
+        self.n_edge = max(2 * half, p + 1)
+        self.keep = self.n_edge - half
+
+
+def _ends(sos, x, sel, n: int, p: int, plan: _Plan, mean: np.ndarray):
+    """``sosfiltfilt`` (float64) of the first and last ``n_edge`` samples: the kept ends."""
+    out = []
+    for lo in (0, n - plan.n_edge):
+        part = np.empty((len(mean), plan.n_edge))
+        read_rows(x, sel, lo, lo + plan.n_edge, part)
+        part -= mean[:, None]
+        out.append(signal.sosfiltfilt(sos, part, axis=-1, padlen=p))
+    return out[0][:, : plan.keep], out[1][:, plan.n_edge - plan.keep :]
+
+
+def _frames_block(x, sel, n_ch: int, n: int, f0: int, f1: int, plan: _Plan, mean, dt,
+                  workers):
+    """Filter samples ``f0 * step .. min(f1 * step, n)`` of columns ``sel`` into rows.
+
+    ``mean`` (float64, per channel) is subtracted first; None: the mean of the block's
+    own samples (the whole signal in one block), computed here. Returns ``(rows, mean)``.
+    """
+    half, step = plan.half, plan.step
+    lo = f0 * step
+    buf = np.zeros((n_ch, (f1 - f0) * step + 2 * half), dtype=dt)
+    a, b = max(lo - half, 0), min(f1 * step + half, n)
+    real = slice(a - (lo - half), b - (lo - half))
+    read_rows(x, sel, a, b, buf, real.start)
+    if mean is None:
+        mean = buf[:, real].mean(axis=1, dtype=np.float64)
+    if mean.any():
+        buf[:, real] -= mean.astype(dt)[:, None]
+    frames = sliding_window_view(buf, plan.frame, axis=-1)[:, ::step]
+    spec = sfft.rfft(frames, axis=-1, workers=workers)
+    del buf, frames
+    spec *= plan.spec_k
+    y = sfft.irfft(spec, plan.frame, axis=-1, workers=workers)
+    del spec
+    rows = y[:, :, half : half + step].reshape(n_ch, (f1 - f0) * step)
+    return rows[:, : min(f1 * step, n) - lo], mean
+
+
+def zero_phase_blocks(sos, x, channels, dtype, padlen: int | None = None,
+                      remove_mean: bool = False, tol: float = KERNEL_TOL,
+                      workers: int | None = None, block_samples: int = BLOCK_SAMPLES):
+    """Zero-phase filter columns of ``x`` by FFT, yielding the result a block at a time.
+
+    The arithmetic of :func:`filtfilt_fft_into` (module notes), with the overlap-save
+    frames taken ``block_samples`` output samples at a time (at least one frame), so the
+    memory held is a block's, whatever the signal's length.
+
+    Parameters
+    ----------
+    sos : numpy.ndarray
+        ``(n_sections, 6)`` second-order sections.
+    x : array-like
+        ``(n_samples, n_channels)``: an array, or anything read by 2-D slices such as an
+        h5py dataset (each block of rows is read once, plus a first pass for the means).
+    channels : sequence of int
+        The columns to filter.
+    dtype : numpy dtype
+        Computation and output type (float32 or float64).
+    padlen, remove_mean, tol, workers
+        As :func:`filtfilt_fft_into`.
+    block_samples : int
+        Output samples per block and channel (:data:`BLOCK_SAMPLES`).
+
+    Yields
+    ------
+    sel : slice or list of int
+        The block's columns of ``x`` (up to four channels).
+    start : int
+        Its first sample; a group's blocks come in time order and cover every sample once.
+    rows : numpy.ndarray
+        ``(n_block_channels, n_block_samples)`` filtered, each row contiguous and free to
+        be overwritten.
+    """
+    dt = np.dtype(dtype)
+    sos = np.asarray(sos, dtype=np.float64)
     n = x.shape[0]
-    for a in range(0, n, _TILE):
-        b = min(a + _TILE, n)
-        dst[:, offset + a : offset + b] = x[a:b, sel].T
+    channels = list(channels)
+    p = default_padlen(sos) if padlen is None else int(padlen)
+    kernel = zero_phase_kernel(sos, tol, max_len=n) if len(sos) and channels else None
+    plan = None if kernel is None else _Plan(sos, kernel, n, p, dt, block_length(block_samples))
+    for g in range(0, len(channels), _BLOCK_CHANNELS):
+        sel = _select(channels[g : g + _BLOCK_CHANNELS])
+        n_ch = len(channels[g : g + _BLOCK_CHANNELS])
+        if plan is None or n < 2 * plan.n_edge:
+            rows = np.empty((n, n_ch), dtype=dt)
+            xs = x[:, sel] if isinstance(x, np.ndarray) else np.asarray(x[:, sel])
+            filtfilt_into(sos, xs, rows, range(n_ch), padlen, remove_mean)
+            yield sel, 0, np.ascontiguousarray(rows.T)
+            continue
+        mean = np.zeros(n_ch) if not remove_mean else (
+            None if plan.n_frames <= plan.per_block  # one block: the mean of its own rows
+            else _column_means(x, sel, n_ch, n, plan.per_block * plan.step))
+        ends = None
+        for f0 in range(0, plan.n_frames, plan.per_block):
+            f1 = min(f0 + plan.per_block, plan.n_frames)
+            rows, mean = _frames_block(x, sel, n_ch, n, f0, f1, plan, mean, dt, workers)
+            if ends is None:
+                ends = _ends(sos, x, sel, n, p, plan, mean)
+            yield sel, f0 * plan.step, _with_ends(rows, f0 * plan.step, n, plan, *ends)
 
 
-def _rows_to(rows, out, sel):
-    """``out[:, sel] = rows.T`` in tiles that stay in cache."""
-    n = out.shape[0]
-    for a in range(0, n, _TILE):
-        b = min(a + _TILE, n)
-        out[a:b, sel] = rows[:, a:b].T
+def _with_ends(rows, lo: int, n: int, plan: _Plan, head, tail) -> np.ndarray:
+    """``rows`` (samples ``lo ..``) with the samples of the kept ends put in."""
+    hi, keep = lo + rows.shape[1], plan.keep
+    if lo < keep:
+        rows[:, : min(keep, hi) - lo] = head[:, lo : min(keep, hi)]
+    if hi > n - keep:
+        s = max(lo, n - keep)
+        rows[:, s - lo :] = tail[:, s - (n - keep) : hi - (n - keep)]
+    return rows
 
 
 def filtfilt_fft_into(
@@ -173,12 +327,13 @@ def filtfilt_fft_into(
     remove_mean: bool = False,
     tol: float = KERNEL_TOL,
     workers: int | None = None,
-    post=None,
+    block_samples: int = BLOCK_SAMPLES,
 ) -> None:
     """Zero-phase filter columns of ``x`` into ``out`` by FFT; ``sosfiltfilt``'s result.
 
     Same arguments and result as :func:`emgkit.core.filters.filtfilt_into` (see the
-    module notes for the method and the tolerance), plus:
+    module notes for the method and the tolerance), a block of samples at a time
+    (:func:`zero_phase_blocks`), plus:
 
     Parameters
     ----------
@@ -186,69 +341,12 @@ def filtfilt_fft_into(
         Kernel truncation, relative to its largest tap.
     workers : int, optional
         Passed to :func:`scipy.fft.rfft` / :func:`scipy.fft.irfft`.
-    post : callable, optional
-        ``post(rows)`` transforms the filtered ``(n_block_channels, n_samples)`` block
-        (each row contiguous) in place before it is written to ``out`` (the pipeline fuses
-        the centred RMS here: it runs faster on contiguous rows and saves a pass).
+    block_samples : int
+        Output samples per block and channel.
     """
-    dt = out.dtype
-    sos = np.asarray(sos, dtype=np.float64)
-    n = x.shape[0]
-    channels = list(channels)
-    if not channels:
-        return
-    p = default_padlen(sos) if padlen is None else int(padlen)
-    kernel = zero_phase_kernel(sos, tol, max_len=n) if len(sos) else None
-    half = 0 if kernel is None else len(kernel) // 2
-    n_edge = max(2 * half, p + 1)
-    if kernel is None or n < 2 * n_edge:
-        filtfilt_into(sos, x, out, channels, padlen, remove_mean)
-        if post is not None:
-            for b in range(0, len(channels), _BLOCK_CHANNELS):
-                sel = _select(channels[b : b + _BLOCK_CHANNELS])
-                rows = np.ascontiguousarray(out[:, sel].T)
-                post(rows)
-                _rows_to(rows, out, sel)
-        return
-    frame = max(_MIN_FRAME, 1 << (16 * half - 1).bit_length())
-    frame = min(frame, sfft.next_fast_len(n + 2 * half, real=True))
-    step = frame - 2 * half
-    n_frames = -(-n // step)
-    k = np.zeros(frame)
-    k[: half + 1] = kernel[half:]
-    k[frame - half :] = kernel[:half]
-    spec_k = sfft.rfft(k).real.astype(dt)  # symmetric kernel: real spectrum
-    keep = n_edge - half
-    for b in range(0, len(channels), _BLOCK_CHANNELS):
-        cols = channels[b : b + _BLOCK_CHANNELS]
-        sel, n_ch = _select(cols), len(cols)
-        buf = np.empty((n_ch, n_frames * step + 2 * half), dtype=dt)
-        buf[:, :half] = 0
-        buf[:, half + n :] = 0
-        _rows_of(x, sel, buf, half)
-        mean = np.zeros(n_ch)
-        if remove_mean:
-            mean = buf[:, half : half + n].mean(axis=1, dtype=np.float64)
-            buf[:, half : half + n] -= mean.astype(dt)[:, None]
-        frames = sliding_window_view(buf, frame, axis=-1)[:, ::step]
-        spec = sfft.rfft(frames, axis=-1, workers=workers)
-        del buf, frames
-        spec *= spec_k
-        y = sfft.irfft(spec, frame, axis=-1, workers=workers)
-        del spec
-        rows = y[:, :, half : half + step].reshape(n_ch, n_frames * step)[:, :n]
-        del y
-        # The ends: sosfiltfilt itself (float64) on the first and last n_edge samples.
-        for seg, dst in ((slice(0, n_edge), slice(0, keep)), (slice(n - n_edge, n), None)):
-            part = x[seg, sel].astype(np.float64) - mean
-            edge = signal.sosfiltfilt(sos, part, axis=0, padlen=p)
-            if dst is None:
-                rows[:, n - keep :] = edge[n_edge - keep :].T
-            else:
-                rows[:, dst] = edge[:keep].T
-        if post is not None:
-            post(rows)
-        _rows_to(rows, out, sel)
+    for sel, start, rows in zero_phase_blocks(sos, x, channels, out.dtype, padlen, remove_mean,
+                                              tol, workers, block_samples):
+        write_rows(rows, out, sel, start)
 
 
 def filter_offline_fft(

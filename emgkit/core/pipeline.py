@@ -23,11 +23,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from emgkit.core._common import as_2d, check_fs
+from emgkit.core._common import as_2d, check_fs, float_dtype
 from emgkit.core.chain import ProcessingChain, check_region, describe_chain, given_mains
 from emgkit.core.ecg import subtract_ecg_template
-from emgkit.core.envelope import StreamingEnvelope, envelope_from_chain, moving_rms
-from emgkit.core.fftfilt import filter_offline_fft, filtfilt_fft_into
+from emgkit.core.envelope import CentredRMSBlocks, StreamingEnvelope, envelope_from_chain
+from emgkit.core.fftfilt import (
+    BLOCK_SAMPLES,
+    filter_offline_fft,
+    filtfilt_fft_into,
+    write_rows,
+    zero_phase_blocks,
+)
 from emgkit.core.filters import (
     StreamingFilter,
     design_from_chain,
@@ -145,21 +151,15 @@ def filter_emg(
     return out[:, 0] if was_1d else out
 
 
-def _template_channel(x: np.ndarray, fs: float, sos, dtype, fft: bool, post):
+def _template_channel(x: np.ndarray, fs: float, sos, dtype, fft: bool) -> np.ndarray:
+    """One trunk channel: the mean and the ECG template subtracted, then filtered."""
     clean = subtract_ecg_template(x - x.mean(dtype=np.float64), fs)
-    y = (filter_offline_fft if fft else filter_offline)(sos, clean.astype(dtype))
-    if post is not None:
-        y = np.ascontiguousarray(y[None, :])
-        post(y)
-    return y.ravel()
+    return (filter_offline_fft if fft else filter_offline)(sos, clean.astype(dtype))
 
 
-def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, post=None, *,
+def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, *,
             mains=None, chains=None):
-    """:func:`filter_emg` into a new ``(n, n_channels)`` array; ``post`` as in fftfilt.
-
-    ``post`` (offline ``fft`` method only) is applied to every channel's filtered rows.
-    """
+    """:func:`filter_emg` into a new ``(n, n_channels)`` array."""
     fs = check_fs(fs_hz)
     x2, was_1d = as_2d(emg_uv, "emg_uv")
     regs = _regions(regions, x2.shape[1])
@@ -174,10 +174,9 @@ def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, pos
             out[:, cols] = filter_causal(sos, x2[:, cols].astype(out.dtype, copy=False))
         elif chain.ecg_method == "template":
             for j in cols:
-                out[:, j] = _template_channel(x2[:, j], fs, sos, out.dtype, fft, post)
+                out[:, j] = _template_channel(x2[:, j], fs, sos, out.dtype, fft)
         elif fft:
-            filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, post=post,
-                              workers=thread_count())
+            filtfilt_fft_into(sos, x2, out, cols, remove_mean=True, workers=thread_count())
         else:
             filtfilt_into(sos, x2, out, cols, remove_mean=True)
     return out, was_1d
@@ -229,23 +228,91 @@ def process_trial_emg(
     """
     cfg = ProcessingConfig() if config is None else config
     fs = check_fs(fs_hz)
-    x2, _ = as_2d(emg_uv, "emg_uv")
+    x2, was_1d = as_2d(emg_uv, "emg_uv")
     used = _chains_for(cfg, x2, fs, _regions(regions, x2.shape[1]), mains_hz, mains, causal,
                        chains)
-    chain = next(iter(used.values()))  # the envelope is the same for every region
-    if not causal and not return_filtered and chain.envelope_method == "rms" and all(
-            c.offline_method == "fft" for c in used.values()):
-        # Fused: the centred RMS of each block of channels, on its contiguous rows.
-        def rms_rows(rows):
-            moving_rms(rows.T, fs, chain.envelope_window_s, centred=True, inplace=True)
-
-        env, was_1d = _filter(emg_uv, fs, regions, cfg, None, False, rms_rows, chains=used)
-        return env[:, 0] if was_1d else env
+    if fused(used):
+        env = np.empty(x2.shape, float_dtype(x2))
+        filtered = np.empty(x2.shape, env.dtype) if return_filtered else None
+        process_trial_into(x2, fs, regions, used, env, filtered)
+        env, filtered = (a[:, 0] if a is not None and was_1d else a for a in (env, filtered))
+        return (env, filtered) if return_filtered else env
     filtered, was_1d = _filter(emg_uv, fs, regions, cfg, None, causal, chains=used)
     filtered = filtered[:, 0] if was_1d else filtered
     # Without return_filtered the envelope may overwrite the filtered signal (memory).
+    chain = next(iter(used.values()))  # the envelope is the same for every region
     env = envelope_from_chain(filtered, chain, inplace=not return_filtered)
     return (env, filtered) if return_filtered else env
+
+
+def fused(chains: Chains) -> bool:
+    """Whether :func:`process_trial_into` applies ``chains``: offline, ``fft``, moving RMS."""
+    return all(not c.causal and c.offline_method == "fft" and c.envelope_method == "rms"
+               for c in chains.values())
+
+
+def process_trial_into(emg_uv, fs_hz: float, regions: str | Sequence[str], chains: Chains,
+                       envelope_out, filtered_out=None, *, columns=None,
+                       block_samples: int = BLOCK_SAMPLES) -> None:
+    """Write the offline envelope (and filtered signal) of a trial, a block of samples at a time.
+
+    The chain of :func:`process_trial_emg` for :func:`fused` chains (the defaults): the
+    zero-phase filter by FFT a block at a time (:func:`~emgkit.core.fftfilt.
+    zero_phase_blocks`), then the centred RMS of each block as it comes
+    (:class:`~emgkit.core.envelope.CentredRMSBlocks`), so the memory held is a block's
+    (about 30 bytes a sample of four channels, whatever the trial's length), except
+    for trunk channels with ECG template subtraction, which need a whole channel.
+
+    Parameters
+    ----------
+    emg_uv : array-like
+        ``(n_samples, n_channels)`` raw EMG in microvolts: an array, or anything read by
+        2-D slices (an h5py dataset).
+    fs_hz : float
+        Sampling rate in Hz.
+    regions : str or sequence of str
+        ``limb`` or ``trunk`` per channel (or one for all).
+    chains : dict of str to ProcessingChain
+        The chains by region (:func:`trial_chains`), :func:`fused`.
+    envelope_out, filtered_out : array-like
+        ``(n_samples, n_channels)`` outputs written by 2-D slices (arrays or h5py
+        datasets; computation in ``envelope_out``'s type); ``filtered_out`` optional.
+    columns : sequence of int, optional
+        Only these channels (all if None); the others' outputs are not touched.
+    block_samples : int
+        Samples of each channel filtered at once (:data:`~emgkit.core.fftfilt.
+        BLOCK_SAMPLES`; a trial up to that long is one block).
+
+    Raises
+    ------
+    ConfigError
+        If a chain is missing or not :func:`fused`.
+    """
+    fs = check_fs(fs_hz)
+    n, n_ch = emg_uv.shape
+    regs = _regions(regions, n_ch)
+    used = _chains_for(None, None, fs, regs, None, None, False, chains)
+    if not fused(used):
+        raise ConfigError("process_trial_into applies offline fft chains with the RMS envelope")
+    dt = np.dtype(envelope_out.dtype)
+    wanted = set(range(n_ch) if columns is None else columns)
+    for r in sorted(set(regs)):
+        chain, sos = used[r], design_from_chain(used[r])
+        cols = [j for j, rr in enumerate(regs) if rr == r and j in wanted]
+        if chain.ecg_method == "template":
+            blocks = ((slice(j, j + 1), 0, _template_channel(
+                np.asarray(emg_uv[:, j]), fs, sos, dt, True)[None, :]) for j in cols)
+        else:
+            blocks = zero_phase_blocks(sos, emg_uv, cols, dt, remove_mean=True,
+                                       workers=thread_count(), block_samples=block_samples)
+        rms = None
+        for sel, start, rows in blocks:
+            if filtered_out is not None:
+                write_rows(rows, filtered_out, sel, start)
+            if start == 0:
+                rms = CentredRMSBlocks(n, chain.envelope_window_samples)
+            at, env = rms.feed(rows)
+            write_rows(env, envelope_out, sel, at)
 
 
 class StreamOutput(NamedTuple):
