@@ -260,7 +260,7 @@ def process_trial_into(emg_uv, fs_hz: float, regions: str | Sequence[str], chain
     zero-phase filter by FFT a block at a time (:func:`~emgkit.core.fftfilt.
     zero_phase_blocks`), then the centred RMS of each block as it comes
     (:class:`~emgkit.core.envelope.CentredRMSBlocks`), so the memory held is a block's
-    (about 30 bytes a sample of four channels, whatever the trial's length), except
+    (about 75 MB for four channels, whatever the trial's length), except
     for trunk channels with ECG template subtraction, which need a whole channel.
 
     Parameters
