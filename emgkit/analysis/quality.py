@@ -108,8 +108,9 @@ def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
 
     Parameters
     ----------
-    filtered_uv : numpy.ndarray
-        ``(n_samples, n_channels)`` band-passed EMG of one trial, in µV.
+    filtered_uv : numpy.ndarray or h5py.Dataset
+        ``(n_samples, n_channels)`` band-passed EMG of one trial, in µV; read a block of
+        rows of a pair's two columns at a time.
     fs_hz : float
         Its sampling rate.
     montage : Montage
@@ -133,14 +134,8 @@ def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
     pairs = [p for p in hamstring_pairs(montage) if not set(p) & dead]
     if not pairs or np.shape(filtered_uv)[0] < MIN_QUALITY_SAMPLES:
         return flags, None
-    # A pair's two channels at a time, each read as a column (the signal may be on disk).
-    parts = [assess_crosstalk(np.column_stack((np.asarray(filtered_uv[:, a]),
-                                               np.asarray(filtered_uv[:, b]))),
-                              fs_hz, [(0, 1)], config=config) for a, b in pairs]
-    report = CrosstalkReport(tuple((int(a), int(b)) for a, b in pairs),
-                             np.concatenate([p.r for p in parts]),
-                             np.concatenate([p.lag_s for p in parts]),
-                             tuple(f for p in parts for f in p.flagged))
+    # Read a block of rows of a pair's two columns at a time (the signal may be on disk).
+    report = assess_crosstalk(filtered_uv, fs_hz, pairs, config=config)
     extra = report.channel_flags(n_ch)
     return tuple(tuple(f) + x if x and "crosstalk" not in f else tuple(f)
                  for f, x in zip(flags, extra)), report

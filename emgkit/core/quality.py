@@ -47,7 +47,7 @@ import numpy as np
 from emgkit.core import quality_measures as qm
 from emgkit.core import quality_summary as qs
 from emgkit.core._common import as_2d, check_fs
-from emgkit.core.filters import detect_mains_hz
+from emgkit.core.filters import block_length, detect_mains_hz
 from emgkit.core.parallel import map_threads, thread_count
 from emgkit.errors import ConfigError
 from emgkit.model.config import FilterConfig, QualityConfig
@@ -379,8 +379,15 @@ class CrosstalkReport:
         return tuple(("crosstalk",) if j in hit else () for j in range(n_channels))
 
 
-def assess_crosstalk(filtered_uv: np.ndarray, fs_hz: float, pairs, *,
-                     config: QualityConfig | None = None) -> CrosstalkReport:
+#: Rows of a channel pair read at a time by :func:`assess_crosstalk` (the second channel
+#: with ``max_lag`` more rows on either side): 24 to 28 bytes a row in float64 copies and
+#: reads (25 MB from an array, 29 MB from an h5py dataset, measured), whatever the trial's
+#: length; a smaller block costs more Python calls (``2 max_lag + 1`` products a block).
+CROSSTALK_BLOCK_SAMPLES = 1 << 20
+
+
+def assess_crosstalk(filtered_uv, fs_hz: float, pairs, *, config: QualityConfig | None = None,
+                     block_samples: int | None = None) -> CrosstalkReport:
     """Flag channel pairs whose band-passed signals are correlated at near-zero lag.
 
     Two electrodes over separate muscles pick up independent motor-unit trains, so
@@ -394,17 +401,23 @@ def assess_crosstalk(filtered_uv: np.ndarray, fs_hz: float, pairs, *,
     See the CEDE electrode-selection matrix (Besomi et al. 2019, J Electromyogr Kinesiol
     48:128) on crosstalk and inter-electrode distance.
 
+    The signal is read a block of rows of a pair's two columns at a time, in two passes
+    (the means, then the energies and the products at every lag), so no whole channel
+    is copied; the sums differ from those over whole channels by rounding only.
+
     Parameters
     ----------
-    filtered_uv : numpy.ndarray
+    filtered_uv : numpy.ndarray or h5py.Dataset
         ``(n_samples, n_channels)`` band-passed EMG in microvolts (e.g.
-        :func:`emgkit.core.filter_emg`).
+        :func:`emgkit.core.filter_emg`, or an array of :class:`emgkit.io.scratch.Scratch`).
     fs_hz : float
         Sampling rate in Hz.
     pairs : sequence of (int, int)
         Column indices of the pairs to check (see :func:`hamstring_pairs`).
     config : QualityConfig, optional
         ``crosstalk_r`` and ``crosstalk_lag_s`` (defaults if None).
+    block_samples : int, optional
+        Rows read at a time; :data:`CROSSTALK_BLOCK_SAMPLES` if None.
 
     Returns
     -------
@@ -412,7 +425,9 @@ def assess_crosstalk(filtered_uv: np.ndarray, fs_hz: float, pairs, *,
     """
     cfg = QualityConfig() if config is None else config
     fs = check_fs(fs_hz)
-    y, _ = as_2d(filtered_uv, "filtered_uv")
+    shape = getattr(filtered_uv, "shape", ())
+    y = filtered_uv if len(shape) == 2 else as_2d(filtered_uv, "filtered_uv")[0]
+    block = block_length(CROSSTALK_BLOCK_SAMPLES if block_samples is None else block_samples)
     pairs = tuple((int(a), int(b)) for a, b in pairs)
     for a, b in pairs:
         if not (0 <= a < y.shape[1] and 0 <= b < y.shape[1]) or a == b:
@@ -421,24 +436,57 @@ def assess_crosstalk(filtered_uv: np.ndarray, fs_hz: float, pairs, *,
     max_lag = max(0, min(round(cfg.crosstalk_lag_s * fs), y.shape[0] // 4))
     r = np.zeros(len(pairs))
     lag = np.zeros(len(pairs))
-    for k, (a, b) in enumerate(pairs):
-        u = np.array(y[:, a], np.float64)  # copies, centred in place (memory)
-        u -= float(np.mean(y[:, a]))
-        v = np.array(y[:, b], np.float64)
-        v -= float(np.mean(y[:, b]))
-        # einsum, not BLAS dot: a lone vector product gains nothing from BLAS threads,
-        # which spin against other work on a loaded machine (15x slower measured here)
-        den = float(np.sqrt(np.einsum("i,i->", u, u) * np.einsum("i,i->", v, v)))
+    for k, pair in enumerate(pairs):
+        energy, products = _lag_products(y, pair, max_lag, block)
+        den = float(np.sqrt(energy[0] * energy[1]))
         if den == 0:
             continue
         best = 0.0
-        for d in range(-max_lag, max_lag + 1):
-            c = np.einsum("i,i->", u[max(0, -d): len(u) - max(0, d)],
-                          v[max(0, d): len(v) - max(0, -d)])
+        for c, d in zip(products, range(-max_lag, max_lag + 1)):
             if abs(c) / den > abs(best):
                 best, lag[k] = c / den, d / fs
         r[k] = abs(best)
     return CrosstalkReport(pairs, r, lag, tuple(bool(v >= cfg.crosstalk_r) for v in r))
+
+
+def _column_mean(y, j: int, block: int) -> float:
+    """Mean of column ``j`` of ``y``, summed in float64 a block of rows at a time."""
+    n = y.shape[0]
+    total = sum(float(np.sum(np.asarray(y[a : a + block, j]), dtype=np.float64))
+                for a in range(0, n, block))
+    return total / n if n else 0.0
+
+
+def _lag_products(y, pair: tuple[int, int], max_lag: int, block: int
+                  ) -> tuple[tuple[float, float], np.ndarray]:
+    """Energies of a pair's centred columns ``u``, ``v`` and ``sum_i u[i] v[i + d]``.
+
+    For ``d`` in ``-max_lag..max_lag``, over the ``i`` with ``i`` and ``i + d`` in
+    ``0..n-1``: each block of ``u`` against ``v`` from ``max_lag`` rows before it to
+    ``max_lag`` after, so every pair of samples is counted once, in the block of ``i``.
+    """
+    a, b = pair
+    n = y.shape[0]
+    mean_u, mean_v = _column_mean(y, a, block), _column_mean(y, b, block)
+    products = np.zeros(2 * max_lag + 1)
+    e_u = e_v = 0.0
+    for s in range(0, n, block):
+        e = min(n, s + block)
+        lo, hi = max(0, s - max_lag), min(n, e + max_lag)
+        u = np.array(y[s:e, a], dtype=np.float64)  # fresh copies, centred in place
+        u -= mean_u
+        v = np.array(y[lo:hi, b], dtype=np.float64)
+        v -= mean_v
+        # einsum, not BLAS dot: a lone vector product gains nothing from BLAS threads,
+        # which spin against other work on a loaded machine (15x slower measured here)
+        e_u += float(np.einsum("i,i->", u, u))
+        e_v += float(np.einsum("i,i->", v[s - lo : e - lo], v[s - lo : e - lo]))
+        for k, d in enumerate(range(-max_lag, max_lag + 1)):
+            i0, i1 = max(s, -d), min(e, n - d)
+            if i1 > i0:
+                products[k] += np.einsum("i,i->", u[i0 - s : i1 - s],
+                                         v[i0 + d - lo : i1 + d - lo])
+    return (e_u, e_v), products
 
 
 def hamstring_pairs(montage) -> list[tuple[int, int]]:
