@@ -41,6 +41,9 @@ DEFAULT_PRIME_MOVERS = {
 }
 #: Tasks whose trials are one whole-trial row unless markers give repetitions.
 WHOLE_TRIAL_TASKS = ("mvc", "rest")
+#: Rows of an envelope channel added into the detection signal at a time (8 MB of
+#: float64), after its percentile.
+DETECT_BLOCK_SAMPLES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -239,15 +242,43 @@ def _try_envelope(trial: Trial, montage: Montage, envelope, cfg: SegmentationCon
     if envelope is None:
         raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
     cols = prime_mover_columns(montage, trial.task.name, cfg)
-    # A channel at a time: the envelope may be an array on disk (emgkit.io.scratch).
-    detect = np.zeros(envelope.shape[0])
+    detect = scaled_sum(envelope, cols)
+    detect /= len(cols)  # in place: the same numbers as detect / len(cols)
+    reps = threshold_segments(detect, trial.fs_hz, cfg)
+    return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
+
+
+def scaled_sum(envelope, cols: Sequence[int]) -> np.ndarray:
+    """Sum of envelope channels, each in float64 over its own 95th percentile (if > 0).
+
+    The envelope may be an array on disk (:class:`emgkit.io.scratch.Scratch`): a channel
+    is copied once in float64 for its percentile (partitioned in place: no second copy),
+    then read and added :data:`DETECT_BLOCK_SAMPLES` rows at a time, so the memory held is
+    the sum and one channel's copy (16 bytes a sample) whatever the number of channels.
+
+    Parameters
+    ----------
+    envelope : numpy.ndarray or h5py.Dataset
+        ``(n_samples, n_channels)`` envelope.
+    cols : sequence of int
+        The channels to add.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n_samples,)`` float64: ``sum_j e_j / percentile(e_j, 95)``.
+    """
+    n = envelope.shape[0]
+    detect = np.zeros(n)
     for j in cols:
         e = np.array(envelope[:, j], dtype=np.float64)
-        scale = float(np.percentile(e, 95))
-        e /= scale if scale > 0 else 1.0  # in place: a long trial's channel is large
-        detect += e
-    reps = threshold_segments(detect / len(cols), trial.fs_hz, cfg)
-    return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
+        scale = float(np.percentile(e, 95, overwrite_input=True))
+        del e
+        for a in range(0, n, DETECT_BLOCK_SAMPLES):
+            e = np.array(envelope[a : a + DETECT_BLOCK_SAMPLES, j], dtype=np.float64)
+            e /= scale if scale > 0 else 1.0
+            detect[a : a + DETECT_BLOCK_SAMPLES] += e
+    return detect
 
 
 def segment_trial_explained(
