@@ -27,18 +27,21 @@ from emgkit.model.session import Trial
 if TYPE_CHECKING:
     from emgkit.io.scratch import Scratch
 
-#: Samples held at once per signal when a trial is processed from disk (16 MB of float32):
-#: the channels go through the chain in groups of at most 4 (the FFT filter's own block,
-#: so the numbers are those of the whole-trial path) within this budget.
+#: With the other chains (``sosfiltfilt``, the linear envelope), samples held at once per
+#: signal when a trial is processed from disk (16 MB of float32): whole channels go
+#: through the chain in groups of at most 4 (the FFT filter's own group, so the numbers
+#: are those of the whole-trial path) within this budget.
 DISK_GROUP_SAMPLES = 4 * 2**20
 #: Channels per group with the default chains (:func:`emgkit.core.pipeline.fused`): the
 #: FFT engine's own group, filtered a block of samples at a time
 #: (:data:`emgkit.core.fftfilt.BLOCK_SAMPLES`), so a group holds about 75 MB whatever the
 #: trial's length (measured with ``tracemalloc``, 10 minutes at 16 kHz and 30 at 2 kHz).
 FUSED_GROUP = 4
-#: Samples of the groups filtered side by side in threads, together (each group holds
-#: about six float32 copies of itself meanwhile: 400 MB at this total): an hour at 2 kHz
-#: goes two channels at a time, 10 minutes at 16 kHz one at a time.
+#: Samples of the groups filtered side by side in threads, together: with the default
+#: chains four groups of a block each (as many as there are threads); with the others,
+#: whole channels (each holds about six float32 copies of itself meanwhile: 400 MB at
+#: this total), so an hour at 2 kHz goes two channels at a time, 10 minutes at 16 kHz one
+#: at a time, as does a trunk channel with ECG template subtraction.
 DISK_SAMPLES_IN_FLIGHT = 4 * DISK_GROUP_SAMPLES
 
 
@@ -80,6 +83,8 @@ def envelopes_on_disk(trial: Trial, regions: list[str], config: ProcessingConfig
                                columns=range(a, b))
 
         group, in_flight = FUSED_GROUP, FUSED_GROUP * BLOCK_SAMPLES
+        if any(c.ecg_method == "template" for c in chains.values()):
+            in_flight = max(in_flight, n)  # a template channel is filtered whole
     else:  # whole channels: a few at a time
         def one_group(a: int, b: int) -> None:
             res = process_trial_emg(raw[:, a:b], trial.fs_hz, regions[a:b], config,

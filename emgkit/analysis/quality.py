@@ -101,7 +101,7 @@ def session_quality(sf: SessionFile, config: QualityConfig | None = None) -> lis
     return [judged[t.id] for t in infos]
 
 
-def with_crosstalk(filtered_uv: np.ndarray, fs_hz: float, montage, flags,
+def with_crosstalk(filtered_uv, fs_hz: float, montage, flags,
                    config: QualityConfig | None = None
                    ) -> tuple[tuple[tuple[str, ...], ...], CrosstalkReport | None]:
     """Add ``crosstalk`` to both channels of each correlated medial:lateral hamstring pair.

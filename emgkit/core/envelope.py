@@ -24,13 +24,11 @@ def _centred_rms(x2: np.ndarray, n_win: int, inplace: bool = False) -> np.ndarra
     out = np.square(x2, out=x2) if inplace else np.square(x2, dtype=float_dtype(x2))
     ndimage.uniform_filter1d(out, n_win, axis=0, output=out, mode="constant", cval=0.0)
     n, h = out.shape[0], n_win // 2
-    # Zero padding divided the end windows by n_win; rescale to the samples present.
-    i = np.arange(min(h, n))
+    # Zero padding divided the end windows by n_win; rescale to the samples present
+    # (each end sample once: the two ends overlap in a signal shorter than the window).
+    i = np.union1d(np.arange(min(h, n)), np.arange(max(n - h, 0), n))
     present = np.minimum(i + h + 1, n) - np.maximum(i - h, 0)
     out[i] *= (n_win / present)[:, None]
-    j = np.arange(max(n - h, 0), n)
-    present = np.minimum(j + h + 1, n) - np.maximum(j - h, 0)
-    out[j] *= (n_win / present)[:, None]
     np.maximum(out, 0.0, out=out)
     return np.sqrt(out, out=out)
 
@@ -39,10 +37,11 @@ class CentredRMSBlocks:
     """The centred moving RMS of a signal that arrives a block of samples at a time.
 
     Each :meth:`feed` returns the envelope of every sample whose window has arrived;
-    the last ``N - 1`` samples are carried to the next block. Windows are truncated at
-    the signal's two ends as in :func:`moving_rms`, and a signal given in one block gets
-    :func:`moving_rms`'s own arithmetic; split, the running sums restart at each block,
-    which moves a value by float rounding only (~1e-7 relative in float32).
+    the samples still needed (the last ``N - 1`` at least) are carried to the next
+    block. Windows are truncated at the signal's two ends as in :func:`moving_rms`, and
+    a signal given in one block gets :func:`moving_rms`'s own arithmetic; split, the
+    running sums restart at each block, which moves a value by float rounding only
+    (~1e-7 relative in float32).
 
     Parameters
     ----------

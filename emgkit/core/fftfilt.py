@@ -47,7 +47,7 @@ from emgkit.core.filters import block_length, default_padlen, filtfilt_into
 
 #: Taps of the zero-phase impulse response below this fraction of its peak are dropped.
 KERNEL_TOL = 1e-8
-#: Channels per block: transient memory ~2.5 blocks (1.9x the input with the output).
+#: Channels filtered together (one batch of FFTs; see :data:`BLOCK_SAMPLES` for memory).
 _BLOCK_CHANNELS = 4
 #: Smallest overlap-save frame.
 _MIN_FRAME = 2**14
@@ -177,15 +177,19 @@ def write_rows(rows: np.ndarray, out, sel, start: int = 0) -> None:
         out[start + a : start + b, sel] = rows[:, a:b].T
 
 
-def _column_means(x, sel, n_ch: int, n: int, block: int) -> np.ndarray:
-    """Float64 mean of columns ``sel`` of ``x``, read ``block`` rows at a time."""
+def column_means(x, sel, n_ch: int, n: int, block: int) -> np.ndarray:
+    """Return the float64 means of the ``n_ch`` columns ``sel`` of ``x``, ``block`` rows at a time.
+
+    ``x`` as :func:`read_rows`; each block is summed in float64 (pairwise along a
+    contiguous row), the blocks' sums then added.
+    """
     total = np.zeros(n_ch)
     rows = np.empty((n_ch, min(block, n)), dtype=np.float32 if x.dtype == np.float32 else float)
     for lo in range(0, n, block):
         hi = min(lo + block, n)
         read_rows(x, sel, lo, hi, rows)
         total += rows[:, : hi - lo].sum(axis=1, dtype=np.float64)
-    return total / n
+    return total / max(n, 1)
 
 
 class _Plan:
@@ -261,7 +265,8 @@ def zero_phase_blocks(sos, x, channels, dtype, padlen: int | None = None,
         ``(n_samples, n_channels)``: an array, or anything read by 2-D slices such as an
         h5py dataset (each block of rows is read once, plus a first pass for the means).
     channels : sequence of int
-        The columns to filter.
+        The columns to filter (in increasing order for an h5py dataset, which reads
+        only so).
     dtype : numpy dtype
         Computation and output type (float32 or float64).
     padlen, remove_mean, tol, workers
@@ -297,7 +302,7 @@ def zero_phase_blocks(sos, x, channels, dtype, padlen: int | None = None,
             continue
         mean = np.zeros(n_ch) if not remove_mean else (
             None if plan.n_frames <= plan.per_block  # one block: the mean of its own rows
-            else _column_means(x, sel, n_ch, n, plan.per_block * plan.step))
+            else column_means(x, sel, n_ch, n, plan.per_block * plan.step))
         ends = None
         for f0 in range(0, plan.n_frames, plan.per_block):
             f1 = min(f0 + plan.per_block, plan.n_frames)

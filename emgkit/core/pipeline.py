@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from emgkit.core._common import as_2d, check_fs, float_dtype
+from emgkit.core._common import as_2d, check_fs
 from emgkit.core.chain import ProcessingChain, check_region, describe_chain, given_mains
 from emgkit.core.ecg import subtract_ecg_template
 from emgkit.core.envelope import CentredRMSBlocks, StreamingEnvelope, envelope_from_chain
@@ -157,6 +157,11 @@ def _template_channel(x: np.ndarray, fs: float, sos, dtype, fft: bool) -> np.nda
     return (filter_offline_fft if fft else filter_offline)(sos, clean.astype(dtype))
 
 
+def _output_dtype(x) -> np.dtype:
+    """Return the chain's output type: float64 for float64 input, else float32."""
+    return np.dtype(np.float64 if x.dtype == np.float64 else np.float32)
+
+
 def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, *,
             mains=None, chains=None):
     """:func:`filter_emg` into a new ``(n, n_channels)`` array."""
@@ -164,7 +169,7 @@ def _filter(emg_uv, fs_hz, regions, cfg: ProcessingConfig, mains_hz, causal, *,
     x2, was_1d = as_2d(emg_uv, "emg_uv")
     regs = _regions(regions, x2.shape[1])
     used = _chains_for(cfg, x2, fs, regs, mains_hz, mains, causal, chains)
-    out = np.empty(x2.shape, np.float64 if x2.dtype == np.float64 else np.float32)
+    out = np.empty(x2.shape, _output_dtype(x2))
     for r in sorted(set(regs)):
         chain = used[r]
         sos = design_from_chain(chain)
@@ -232,7 +237,7 @@ def process_trial_emg(
     used = _chains_for(cfg, x2, fs, _regions(regions, x2.shape[1]), mains_hz, mains, causal,
                        chains)
     if fused(used):
-        env = np.empty(x2.shape, float_dtype(x2))
+        env = np.empty(x2.shape, _output_dtype(x2))
         filtered = np.empty(x2.shape, env.dtype) if return_filtered else None
         process_trial_into(x2, fs, regions, used, env, filtered)
         env, filtered = (a[:, 0] if a is not None and was_1d else a for a in (env, filtered))
@@ -277,25 +282,33 @@ def process_trial_into(emg_uv, fs_hz: float, regions: str | Sequence[str], chain
     envelope_out, filtered_out : array-like
         ``(n_samples, n_channels)`` outputs written by 2-D slices (arrays or h5py
         datasets; computation in ``envelope_out``'s type); ``filtered_out`` optional.
+        Neither may share memory with ``emg_uv``: each block reads past the last one
+        written.
     columns : sequence of int, optional
         Only these channels (all if None); the others' outputs are not touched.
     block_samples : int
-        Samples of each channel filtered at once (:data:`~emgkit.core.fftfilt.
-        BLOCK_SAMPLES`; a trial up to that long is one block).
+        Output samples of each channel filtered at once (at least one overlap-save
+        frame; :data:`~emgkit.core.fftfilt.BLOCK_SAMPLES`).
 
     Raises
     ------
     ConfigError
-        If a chain is missing or not :func:`fused`.
+        If ``chains`` is None, a chain is missing or not :func:`fused`, or a column is
+        not one of the trial's.
     """
     fs = check_fs(fs_hz)
     n, n_ch = emg_uv.shape
     regs = _regions(regions, n_ch)
+    if chains is None:
+        raise ConfigError("process_trial_into needs the chains (trial_chains)")
     used = _chains_for(None, None, fs, regs, None, None, False, chains)
     if not fused(used):
         raise ConfigError("process_trial_into applies offline fft chains with the RMS envelope")
     dt = np.dtype(envelope_out.dtype)
-    wanted = set(range(n_ch) if columns is None else columns)
+    wanted = set(range(n_ch) if columns is None else (int(j) for j in columns))
+    if not wanted <= set(range(n_ch)):
+        raise ConfigError(f"columns {sorted(wanted - set(range(n_ch)))} are not among the "
+                          f"trial's {n_ch} channels (0..{n_ch - 1})")
     for r in sorted(set(regs)):
         chain, sos = used[r], design_from_chain(used[r])
         cols = [j for j, rr in enumerate(regs) if rr == r and j in wanted]

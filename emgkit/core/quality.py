@@ -47,6 +47,7 @@ import numpy as np
 from emgkit.core import quality_measures as qm
 from emgkit.core import quality_summary as qs
 from emgkit.core._common import as_2d, check_fs
+from emgkit.core.fftfilt import column_means
 from emgkit.core.filters import block_length, detect_mains_hz
 from emgkit.core.parallel import map_threads, thread_count
 from emgkit.errors import ConfigError
@@ -449,14 +450,6 @@ def assess_crosstalk(filtered_uv, fs_hz: float, pairs, *, config: QualityConfig 
     return CrosstalkReport(pairs, r, lag, tuple(bool(v >= cfg.crosstalk_r) for v in r))
 
 
-def _column_mean(y, j: int, block: int) -> float:
-    """Mean of column ``j`` of ``y``, summed in float64 a block of rows at a time."""
-    n = y.shape[0]
-    total = sum(float(np.sum(np.asarray(y[a : a + block, j]), dtype=np.float64))
-                for a in range(0, n, block))
-    return total / n if n else 0.0
-
-
 def _lag_products(y, pair: tuple[int, int], max_lag: int, block: int
                   ) -> tuple[tuple[float, float], np.ndarray]:
     """Energies of a pair's centred columns ``u``, ``v`` and ``sum_i u[i] v[i + d]``.
@@ -467,7 +460,7 @@ def _lag_products(y, pair: tuple[int, int], max_lag: int, block: int
     """
     a, b = pair
     n = y.shape[0]
-    mean_u, mean_v = _column_mean(y, a, block), _column_mean(y, b, block)
+    mean_u, mean_v = (float(column_means(y, slice(j, j + 1), 1, n, block)[0]) for j in pair)
     products = np.zeros(2 * max_lag + 1)
     e_u = e_v = 0.0
     for s in range(0, n, block):

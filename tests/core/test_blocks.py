@@ -158,3 +158,31 @@ def test_memory_is_a_blocks_not_the_trials(tmp_path):
     # lengths, about 19 bytes a sample of a block; the long channel is 32 MB of float32
     assert long < 8e6
     assert long < 1.1 * short
+
+
+def test_into_refuses_what_it_cannot_do(rng):
+    x = _raw(rng, 5000, 3, 1000.0)
+    env = np.empty_like(x)
+    chains = trial_chains(ProcessingConfig(filter=FilterConfig(mains_hz=50.0)), 1000.0, "limb")
+    with pytest.raises(ConfigError, match="needs the chains"):
+        process_trial_into(x, 1000.0, "limb", None, env)
+    with pytest.raises(ConfigError, match=r"columns \[-1, 5\] are not among the trial's 3"):
+        process_trial_into(x, 1000.0, "limb", chains, env, columns=[5, -1])
+
+
+def test_integer_input_gives_float32_on_every_path(rng):
+    x = (_raw(rng, 20_000, 2, 1000.0) - 2e4).astype(np.int16)
+    for method in ("fft", "sosfiltfilt"):
+        cfg = ProcessingConfig(filter=FilterConfig(offline_method=method, mains_hz=50.0))
+        env, filt = process_trial_emg(x, 1000.0, "limb", cfg, return_filtered=True)
+        assert env.dtype == filt.dtype == np.float32
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 10, 11, 12])
+def test_centred_rms_of_signals_shorter_than_the_window(n):
+    # each end sample rescaled once, also where the two ends overlap (n < N - 1)
+    ones = np.ones(n, np.float32)
+    assert_allclose(moving_rms(ones, 1000.0, 0.011), 1.0, rtol=1e-6)
+    start, env = CentredRMSBlocks(n, 11).feed(ones[None, :].copy())
+    assert start == 0 and env.shape == (1, n)
+    assert_allclose(env, 1.0, rtol=1e-6)
