@@ -98,7 +98,7 @@ def session_envelopes(session: Session, config: ProcessingConfig, chains: dict,
     """Envelope (and filtered signal) of each trial (of one task), by trial id.
 
     A trial whose EMG is not in memory (:class:`~emgkit.io.reader.StoredEMG`) is
-    processed a few channels at a time into arrays of ``scratch``
+    processed a few channels and a block of samples at a time into arrays of ``scratch``
     (:class:`~emgkit.io.scratch.Scratch`, required then).
     """
     regions = session_regions(session)
