@@ -73,7 +73,9 @@ def envelopes_on_disk(trial: Trial, regions: list[str], config: ProcessingConfig
     if scratch is None:
         raise AnalysisError(f"trial {trial.id} is not in memory and no scratch space was given")
     n, n_ch = trial.emg_uv.shape
-    name = f"{trial.id}-w{next(iter(chains.values())).envelope_window_s:g}"
+    c = next(iter(chains.values()))  # the envelope is the same for every region
+    name = f"{trial.id}-" + (f"w{c.envelope_window_s:g}" if c.envelope_method == "rms"
+                             else f"lp{c.envelope_lowpass_hz:g}")
     raw = scratch.copy_of(f"{name}/raw", trial.emg_uv)  # one pass over the session file
     env = scratch.array(f"{name}/envelope", (n, n_ch))
     filt = scratch.array(f"{name}/filtered", (n, n_ch)) if filtered else None

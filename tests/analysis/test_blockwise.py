@@ -16,7 +16,7 @@ from emgkit.core.quality import assess_quality, assess_segments, segment_bounds
 from emgkit.io.reader import SessionFile, StoredEMG
 from emgkit.io.scratch import Scratch
 from emgkit.io.writer import write_session
-from emgkit.model.config import ProcessingConfig
+from emgkit.model.config import EnvelopeConfig, FilterConfig, ProcessingConfig
 from emgkit.simulate import default_montage, simulate_session
 
 pytestmark = pytest.mark.filterwarnings("ignore::emgkit.core.LowSampleRateWarning")
@@ -36,8 +36,8 @@ def stored(request, tmp_path_factory):
     return path
 
 
-def _analyse(path, in_memory_bytes):
-    cfg = ProcessingConfig()
+def _analyse(path, in_memory_bytes, cfg=None):
+    cfg = ProcessingConfig() if cfg is None else cfg
     with SessionFile(path) as sf:
         session = sf.read_session(in_memory_bytes=in_memory_bytes)
         qualities = session_quality(sf, cfg.quality)
@@ -45,9 +45,19 @@ def _analyse(path, in_memory_bytes):
         return analyse_session(session, cfg, name="s", qualities=qualities, scratch=scratch)
 
 
-def test_trials_on_disk_give_the_whole_trial_metrics(stored):
-    whole = _analyse(stored, None)
-    disk = _analyse(stored, 0)
+OTHER_CHAINS = {
+    # trunk channels filtered whole within the blocked chain
+    "template": ProcessingConfig(filter=FilterConfig(ecg_method="template")),
+    # whole channels a few at a time through process_trial_emg
+    "linear": ProcessingConfig(envelope=EnvelopeConfig(method="linear")),
+}
+
+
+@pytest.mark.parametrize("chain", [None, *OTHER_CHAINS])
+def test_trials_on_disk_give_the_whole_trial_metrics(stored, chain):
+    cfg = OTHER_CHAINS.get(chain)
+    whole = _analyse(stored, None, cfg)
+    disk = _analyse(stored, 0, cfg)
     assert all(isinstance(t.emg_uv, StoredEMG) for t in disk.session.trials)
     np.testing.assert_allclose(disk.reference_uv, whole.reference_uv, rtol=1e-6)
     assert [c.to_dict() for c in disk.chains] == [c.to_dict() for c in whole.chains]
