@@ -21,14 +21,16 @@ repetition runs from one rise to the next (gait).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import design_lowpass, filter_offline
-from emgkit.core.onset import _runs
+from emgkit.core.onset import _run_edges
+from emgkit.core.quantiles import Blocks, percentile_of_blocks
 from emgkit.errors import AnalysisError
 from emgkit.model.config import SegmentationConfig
 from emgkit.model.montage import Montage
@@ -41,8 +43,11 @@ DEFAULT_PRIME_MOVERS = {
 }
 #: Tasks whose trials are one whole-trial row unless markers give repetitions.
 WHOLE_TRIAL_TASKS = ("mvc", "rest")
-#: Rows of an envelope channel added into the detection signal at a time (8 MB of
-#: float64), after its percentile.
+#: Samples of a detection signal at a time (8 MB of float64): a block of the envelope
+#: method's signal is computed from the envelope when a pass needs it (30 to 34 bytes a
+#: sample of a block are held then, 32-35 MB, whatever the trial's length), and a percentile's
+#: candidates are gathered once they are no more than this. The envelope's channels and
+#: the signal are read once per pass: each percentile takes 1 to 6 passes (usually 3).
 DETECT_BLOCK_SAMPLES = 1 << 20
 
 
@@ -107,11 +112,32 @@ def threshold_segments(signal: np.ndarray, fs_hz: float, config: SegmentationCon
         ``(n_reps, 2)`` int64 ``[start, end)``.
     """
     s = np.asarray(signal, dtype=np.float64)
-    base = float(np.percentile(s, 5))
-    span = float(np.max(s)) - base
+    if s.ndim != 1:
+        raise ValueError(f"the detection signal must be 1-D, got shape {s.shape}")
+    return _threshold_blocks(lambda: _slices(s), s.size, fs_hz, config)
+
+
+def _slices(s: np.ndarray) -> Iterator[np.ndarray]:
+    """Return views of :data:`DETECT_BLOCK_SAMPLES` samples of ``s``, in order."""
+    step = DETECT_BLOCK_SAMPLES
+    return (s[a : a + step] for a in range(0, s.size, step))
+
+
+def _threshold_blocks(blocks: Blocks, n: int, fs_hz: float,
+                      config: SegmentationConfig) -> np.ndarray:
+    """:func:`threshold_segments` of ``n`` samples read a block at a time from ``blocks``.
+
+    The 5th percentile is numpy's (:func:`~emgkit.core.quantiles.percentile_of_blocks`),
+    the maximum and the runs above the two levels one pass each, so the signal is never
+    held whole.
+    """
+    base = percentile_of_blocks(blocks, n, 5, DETECT_BLOCK_SAMPLES)
+    peak = functools.reduce(np.maximum, (np.max(x) for x in blocks()))  # NaN as np.max
+    span = float(peak) - base
     if not np.isfinite(span) or span <= 0:
         return np.zeros((0, 2), np.int64)
-    runs = _runs(s > base + config.threshold_fraction * span)
+    runs, low = _runs_above(blocks, (base + config.threshold_fraction * span,
+                                     base + config.edge_fraction * span))
     gap = round(config.min_gap_s * fs_hz)
     if len(runs) > 1 and gap > 0:
         keep = np.concatenate(([True], runs[1:, 0] - runs[:-1, 1] >= gap))
@@ -119,17 +145,39 @@ def threshold_segments(signal: np.ndarray, fs_hz: float, config: SegmentationCon
     runs = runs[(runs[:, 1] - runs[:, 0]) >= max(1, round(config.min_duration_s * fs_hz))]
     if len(runs) == 0:
         return runs
-    low = _runs(s > base + config.edge_fraction * span)
     k = np.searchsorted(low[:, 0], runs[:, 0], side="right") - 1
     starts, ends = low[k, 0], low[k, 1]
     # Never past half-way to the neighbouring repetition.
     mids = (runs[1:, 0] + runs[:-1, 1]) // 2
     starts = np.maximum(starts, np.concatenate(([0], mids)))
-    ends = np.minimum(ends, np.concatenate((mids, [s.size])))
+    ends = np.minimum(ends, np.concatenate((mids, [n])))
     out = np.column_stack((starts, ends)).astype(np.int64)
     if config.boundaries == "cycles":
         out = np.column_stack((out[:-1, 0], out[1:, 0]))
     return out
+
+
+def _runs_above(blocks: Blocks, levels: Sequence[float]) -> list[np.ndarray]:
+    """``(n_runs, 2)`` int64 [start, stop) of the runs of ``signal > level``, per level.
+
+    One pass over the blocks: each block's edges come from
+    :func:`~emgkit.core.onset._run_edges`, told whether the block before ended above.
+    """
+    starts = [[np.zeros(0, np.int64)] for _ in levels]
+    stops = [[np.zeros(0, np.int64)] for _ in levels]
+    above, a = [False] * len(levels), 0
+    for x in blocks():
+        for m, level in enumerate(levels):
+            mask = x > level
+            ups, downs = _run_edges(mask, above[m], last=False)
+            starts[m].append(ups + a)
+            stops[m].append(downs + a)
+            above[m] = bool(mask[-1]) if mask.size else above[m]
+        a += x.size
+    return [np.column_stack((np.concatenate(starts[m]),
+                             np.concatenate(stops[m] + [np.array([a] if above[m] else [],
+                                                                 np.int64)])))
+            for m in range(len(levels))]
 
 
 def inclination_deg(accel_g: np.ndarray, fs_hz: float,
@@ -242,43 +290,63 @@ def _try_envelope(trial: Trial, montage: Montage, envelope, cfg: SegmentationCon
     if envelope is None:
         raise AnalysisError(f"trial {trial.id}: the envelope method needs the envelope")
     cols = prime_mover_columns(montage, trial.task.name, cfg)
-    detect = scaled_sum(envelope, cols)
-    detect /= len(cols)  # in place: the same numbers as detect / len(cols)
-    reps = threshold_segments(detect, trial.fs_hz, cfg)
+    reps = _threshold_blocks(detection_blocks(envelope, cols), envelope.shape[0],
+                             trial.fs_hz, cfg)
     return reps, (f"{len(reps)} found" if reps.size else "no burst above the threshold")
 
 
-def scaled_sum(envelope, cols: Sequence[int]) -> np.ndarray:
-    """Sum of envelope channels, each in float64 over its own 95th percentile (if > 0).
+def detection_blocks(envelope, cols: Sequence[int]) -> Blocks:
+    """Return the envelope method's detection signal as blocks of rows, computed on demand.
 
-    The envelope may be an array on disk (:class:`emgkit.io.scratch.Scratch`): a channel
-    is copied once in float64 for its percentile (partitioned in place: no second copy),
-    then read and added :data:`DETECT_BLOCK_SAMPLES` rows at a time, so the memory held is
-    the sum and one channel's copy (16 bytes a sample) whatever the number of channels.
+    The mean of the channels, each in float64 over its own 95th percentile (if > 0;
+    by 1 otherwise). The percentiles are numpy's, found here in a few passes over each
+    channel (:func:`~emgkit.core.quantiles.percentile_of_blocks`); a block of the signal
+    is then the same numbers as those of the whole signal, and only
+    :data:`DETECT_BLOCK_SAMPLES` rows are held at a time.
 
     Parameters
     ----------
     envelope : numpy.ndarray or h5py.Dataset
-        ``(n_samples, n_channels)`` envelope.
+        ``(n_samples, n_channels)`` envelope (e.g. an array of
+        :class:`emgkit.io.scratch.Scratch`), read ``envelope[a:b, j]``.
     cols : sequence of int
-        The channels to add.
+        The channels.
 
     Returns
     -------
-    numpy.ndarray
-        ``(n_samples,)`` float64: ``sum_j e_j / percentile(e_j, 95)``.
+    callable
+        Each call returns an iterator over the ``(n_samples,)`` float64 signal
+        ``sum_j (e_j / percentile(e_j, 95)) / len(cols)``, a block of
+        :data:`DETECT_BLOCK_SAMPLES` samples at a time (reading the channels again);
+        each block is overwritten by the next (one buffer).
     """
-    n = envelope.shape[0]
-    detect = np.zeros(n)
-    for j in cols:
-        e = np.array(envelope[:, j], dtype=np.float64)
-        scale = float(np.percentile(e, 95, overwrite_input=True))
-        del e
-        for a in range(0, n, DETECT_BLOCK_SAMPLES):
-            e = np.array(envelope[a : a + DETECT_BLOCK_SAMPLES, j], dtype=np.float64)
-            e /= scale if scale > 0 else 1.0
-            detect[a : a + DETECT_BLOCK_SAMPLES] += e
-    return detect
+    n, step = envelope.shape[0], DETECT_BLOCK_SAMPLES
+
+    def rows(j: int) -> Blocks:
+        def read() -> Iterator[np.ndarray]:
+            e = np.empty(min(step, n))  # one buffer for every block
+            for a in range(0, n, step):
+                block = e[: min(step, n - a)]
+                block[...] = envelope[a : a + block.size, j]
+                yield block
+        return read
+
+    scales = [percentile_of_blocks(rows(j), n, 95, step) for j in cols]
+    divs = [scale if scale > 0 else 1.0 for scale in scales]
+
+    def blocks() -> Iterator[np.ndarray]:
+        detect, e = np.empty(min(step, n)), np.empty(min(step, n))
+        for a in range(0, n, step):
+            d, c = detect[: min(step, n - a)], e[: min(step, n - a)]
+            d[...] = 0.0
+            for j, div in zip(cols, divs):  # in the order, and in place, of the whole sum
+                c[...] = envelope[a : a + c.size, j]  # float64 as np.array(..., float64)
+                c /= div
+                d += c
+            d /= len(cols)
+            yield d  # overwritten by the next block: one block's memory per pass
+
+    return blocks
 
 
 def segment_trial_explained(

@@ -122,9 +122,21 @@ def _rectified(x: np.ndarray, a: int, b: int, method: str) -> np.ndarray:
 
 def _runs(mask: np.ndarray) -> np.ndarray:
     """``(n_runs, 2)`` [start, stop) of the True runs of a boolean array."""
-    edge = np.zeros(1, np.int8)  # int8 throughout: a long trial's mask is large
-    d = np.diff(np.concatenate((edge, mask.astype(np.int8), edge)))
-    return np.column_stack((np.nonzero(d == 1)[0], np.nonzero(d == -1)[0])).astype(np.int64)
+    return np.column_stack(_run_edges(mask))
+
+
+def _run_edges(mask: np.ndarray, before: bool = False,
+               last: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Return the starts and stops (int64) of the True runs of a mask or of a block of one.
+
+    ``before`` is the value of the sample before the block (True: a run goes on into it,
+    its start is in an earlier block); with ``last`` False the mask goes on after the
+    block, so a run reaching its end has no stop here.
+    """
+    ends = (np.array([before], np.int8), mask.astype(np.int8))  # int8: a long mask is large
+    d = np.diff(np.concatenate(ends + ((np.zeros(1, np.int8),) if last else ())))
+    edges = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    return edges[0].astype(np.int64, copy=False), edges[1].astype(np.int64, copy=False)
 
 
 def detect_bursts(

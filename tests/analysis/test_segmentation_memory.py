@@ -1,4 +1,7 @@
-"""Envelope segmentation in less memory: the detection signal and repetitions of before."""
+"""Envelope segmentation in less memory: the detection signal and repetitions of before.
+
+(tests/analysis/test_segmentation_bounded.py compares with the code as it was, bit for bit.)
+"""
 
 import tracemalloc
 from types import SimpleNamespace
@@ -22,6 +25,11 @@ def _old_detect(envelope, cols):
         e /= scale if scale > 0 else 1.0
         detect += e
     return detect / len(cols)
+
+
+def _detect(envelope, cols):
+    """The detection signal, its blocks put together."""
+    return np.concatenate([x.copy() for x in sg.detection_blocks(envelope, cols)()])
 
 
 def _simulated_envelopes():
@@ -48,9 +56,7 @@ def test_envelope_segmentation_gives_the_repetitions_of_before(monkeypatch, tmp_
         for block in (1 << 20, 1001, 4096):
             monkeypatch.setattr(sg, "DETECT_BLOCK_SAMPLES", block)
             for e in (env, env.astype(np.float64), ds):
-                got = sg.scaled_sum(e, cols)
-                got /= len(cols)
-                np.testing.assert_array_equal(got, _old_detect(e, cols))
+                np.testing.assert_array_equal(_detect(e, cols), _old_detect(e, cols))
                 reps, _ = sg._try_envelope(trial, m, e, cfg)
                 np.testing.assert_array_equal(reps, want)
         assert len(want) >= 3
@@ -69,15 +75,13 @@ def test_random_envelopes_give_the_detection_signal_of_before(monkeypatch):
         env[:, 1] = 0.0  # a dead channel: no scale, divided by 1
         env[: n // 2, 2] *= 30
         want = _old_detect(env, [0, 1, 2])
-        got = sg.scaled_sum(env, [0, 1, 2])
-        got /= 3
-        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(_detect(env, [0, 1, 2]), want)
         reps, _ = sg._try_envelope(trial, m, env, SegmentationConfig())
         np.testing.assert_array_equal(
             reps, sg.threshold_segments(want, 100.0, SegmentationConfig()))
 
 
-def test_memory_is_the_detection_signal_and_a_float64_channel():
+def test_memory_is_a_few_blocks_of_the_detection_signal():
     n, fs = 4_000_000, 2000.0
     t = np.arange(n) / fs
     env = np.empty((n, 3), np.float32)  # smooth bursts every 4 s, as after the low-pass
@@ -92,7 +96,7 @@ def test_memory_is_the_detection_signal_and_a_float64_channel():
     finally:
         tracemalloc.stop()
     assert len(reps) == 500
-    # the float64 detection signal (8 bytes a sample) and a float64 copy of a channel
-    # for its percentile, or of the signal for the 5th (8), numpy's temporaries: 17.7
-    # measured; 32 bytes a sample before
-    assert peak < 19 * n, f"{peak / n:.2f} bytes per sample"
+    # a block of the detection signal and of a channel (16 bytes a sample of a block),
+    # a percentile's candidates (8) and keys: 29.9 bytes a sample of a block measured
+    # (31 MB), whatever the trial's length; 17.7 bytes a sample of the trial before
+    assert peak < 36 * sg.DETECT_BLOCK_SAMPLES, f"{peak / sg.DETECT_BLOCK_SAMPLES:.2f}"
