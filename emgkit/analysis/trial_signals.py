@@ -12,31 +12,50 @@ from __future__ import annotations
 import numpy as np
 
 from emgkit.core import detect_bursts, spectral_frequencies
+from emgkit.core.onset import BOUNDED_SAMPLES
 from emgkit.core.parallel import map_threads, threads_within
 from emgkit.errors import AnalysisError
 from emgkit.model.config import OnsetConfig, SpectralConfig
 
 #: Samples of the channels searched for onsets side by side, together: each channel holds
-#: about 16 bytes a sample meanwhile (itself in float32, its detection signal in float64,
-#: :func:`emgkit.core.onset.detection_signal`; 670 MB at this total), so an hour at 2 kHz
+#: about 12 bytes a sample meanwhile (itself in float32, its detection signal in float64,
+#: :func:`emgkit.core.onset.detection_signal`; 480 MB at this total), so an hour at 2 kHz
 #: (7.2 M samples a channel) goes up to five channels at a time (as many as there are
-#: threads), 10 minutes at 16 kHz (9.6 M) up to four and 30 minutes at 16 kHz (28.8 M) one.
+#: threads) and 10 minutes at 16 kHz (9.6 M) up to four; a longer channel is searched in
+#: blocks (:data:`emgkit.core.onset.BOUNDED_SAMPLES`) and counts as that many samples.
 ONSET_SAMPLES_IN_FLIGHT = 40 * 2**20
 #: Repetitions shorter than this have no spectrum (NaN).
 MIN_SPECTRUM_SAMPLES = 8
 
 
+class _Column:
+    """One column of a ``(n_samples, n_channels)`` array on disk, read by slices of rows."""
+
+    def __init__(self, data, j: int):
+        self.data, self.j, self.shape = data, j, (data.shape[0],)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return np.asarray(self.data[rows, self.j])
+
+
 def channel_bursts(filtered: np.ndarray, fs_hz: float, config: OnsetConfig) -> list[np.ndarray]:
-    """Bursts of each channel over the whole trial (empty where detection is impossible)."""
+    """Bursts of each channel over the whole trial (empty where detection is impossible).
+
+    A channel longer than :data:`emgkit.core.onset.BOUNDED_SAMPLES` left on disk is read a
+    block of rows at a time, never whole.
+    """
+    n = filtered.shape[0]
+    on_disk = not isinstance(filtered, np.ndarray) and n > BOUNDED_SAMPLES
 
     def bursts(j: int) -> np.ndarray:
+        x = _Column(filtered, j) if on_disk else np.asarray(filtered[:, j])
         try:
-            return detect_bursts(np.asarray(filtered[:, j]), fs_hz, config)
+            return detect_bursts(x, fs_hz, config)
         except AnalysisError:
             return np.zeros((0, 2), np.int64)
 
     return map_threads(bursts, [(j,) for j in range(filtered.shape[1])],
-                       threads_within(filtered.shape[0], ONSET_SAMPLES_IN_FLIGHT))
+                       threads_within(min(n, BOUNDED_SAMPLES), ONSET_SAMPLES_IN_FLIGHT))
 
 
 def repetition_spectra(filtered: np.ndarray, reps, fs_hz: float, config: SpectralConfig

@@ -13,6 +13,7 @@ held for at least ``min_duration_s``, gaps shorter than ``min_gap_s`` bridged):
 from __future__ import annotations
 
 import numpy as np
+from scipy import signal
 
 from emgkit.core._common import check_fs
 from emgkit.core.chain import ceiling_hz
@@ -30,6 +31,11 @@ from emgkit.model.config import OnsetConfig
 #: the low-pass runs over them in turn, its state carried from one to the next, which is
 #: the same arithmetic as one pass over the whole channel.
 DETECTION_BLOCK_SAMPLES = 1 << 20
+#: Channels longer than this are searched in bounded memory (:func:`_bursts_in_blocks`):
+#: the detection signal is never held whole but made again, a block at a time, in each
+#: of three passes (about 2.5x the time of one), so memory is a few blocks' whatever the
+#: channel's length. Shorter channels hold it (8 bytes a sample: 128 MB at this length).
+BOUNDED_SAMPLES = 1 << 24
 
 
 def tkeo(x: np.ndarray) -> np.ndarray:
@@ -139,6 +145,95 @@ def _run_edges(mask: np.ndarray, before: bool = False,
     return edges[0].astype(np.int64, copy=False), edges[1].astype(np.int64, copy=False)
 
 
+def _threshold(base: np.ndarray, baseline: slice, config: OnsetConfig) -> float:
+    """Return the baseline's mean plus ``k_sd`` of its SDs."""
+    if base.size < 10:
+        raise AnalysisError(f"the baseline {baseline} holds {base.size} samples; need >= 10")
+    return base.mean() + config.k_sd * base.std()
+
+
+def _bursts_in_blocks(x, fs: float, config: OnsetConfig, baseline: slice,
+                      block: int) -> np.ndarray:
+    """Return the runs above the threshold of :func:`detect_bursts`, a block at a time.
+
+    The zero-phase low-pass of :func:`detection_signal` without its whole signal: the
+    forward pass keeps only its state at the start of each block; a backward pass makes
+    each block's forward output again from that state (the same numbers) and runs
+    backward over it, from the last block to the first. A first backward pass gives the
+    baseline's samples, a second the runs above the threshold; every number is that of
+    :func:`detection_signal`, so the runs are the same.
+    """
+    n = x.shape[0]
+    sos, p, ext = _extended(x, fs, config, n)
+    zi = signal.sosfilt_zi(sos)
+    starts = range(0, n + 2 * p, block)
+    states, state = [], zi * ext(0, 1)[0]
+    for a in starts:  # forward: only the state at each block's start is kept
+        states.append(state)
+        y, state = signal.sosfilt(sos, ext(a, min(a + block, n + 2 * p)), zi=state)
+    last = y[-1]
+
+    def backward():
+        """``(first sample, values)`` of the detection signal, the last block first."""
+        state_b = zi * last
+        for a, state_f in zip(reversed(starts), reversed(states)):
+            b = min(a + block, n + 2 * p)
+            y, _ = signal.sosfilt(sos, ext(a, b), zi=state_f)
+            z, state_b = signal.sosfilt(sos, y[::-1].copy(), zi=state_b)
+            lo, hi = max(a, p), min(b, p + n)
+            if lo < hi:
+                yield lo - p, z[::-1][lo - a : hi - a]
+
+    wanted = range(n)[baseline]
+    idx = np.arange(wanted.start, wanted.stop, wanted.step)
+    base = np.empty(idx.size)
+    for c0, v in backward():
+        inside = (idx >= c0) & (idx < c0 + v.size)
+        base[inside] = v[idx[inside] - c0]
+    threshold = _threshold(base, baseline, config)
+    edges = [(c0, *_run_edges(v > threshold)) for c0, v in backward()][::-1]
+    ups = np.concatenate([u + c0 for c0, u, _ in edges])
+    downs = np.concatenate([d + c0 for c0, _, d in edges])
+    if not ups.size:
+        return np.zeros((0, 2), np.int64)
+    joined = downs[:-1] == ups[1:]  # a run across a join of blocks is one run
+    return np.column_stack((ups[np.concatenate(([True], ~joined))],
+                            downs[np.concatenate((~joined, [True]))]))
+
+
+def _extended(x, fs: float, config: OnsetConfig, n: int):
+    """Return ``(sos, p, ext)``: :func:`detection_signal`'s low-pass, padding and input.
+
+    ``ext(a, b)`` returns samples ``a`` to ``b`` of the odd extension of the rectified
+    ``x`` (``detection_signal``'s ``ext`` before it is filtered), float64, made afresh:
+    the extension from the first and last ``p + 1`` rectified samples
+    (:func:`~emgkit.core.filters.extend_odd`, the same arithmetic), the rest from ``x``.
+    """
+    if config.method == "tkeo":
+        _tkeo_samples(n)
+    sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
+    p = zero_phase_padlen(sos, n)
+    m = p + 1
+    ends = []
+    for lo in (0, n - m):
+        small = np.empty(2 * p + m)
+        small[p : p + m] = _rectified(x, lo, lo + m, config.method)
+        extend_odd(small, p)
+        ends.append(small)
+    head, tail = ends[0][:p], ends[1][p + m :]
+
+    def ext(a: int, b: int) -> np.ndarray:
+        out = np.empty(b - a)
+        for lo, hi in ((0, p), (p, p + n), (p + n, n + 2 * p)):
+            c, d = max(a, lo), min(b, hi)
+            if c < d:
+                out[c - a : d - a] = (head[c:d] if lo == 0 else tail[c - lo : d - lo]
+                                      if lo > p else _rectified(x, c - p, d - p, config.method))
+        return out
+
+    return sos, p, ext
+
+
 def detect_bursts(
     x: np.ndarray,
     fs_hz: float,
@@ -150,7 +245,9 @@ def detect_bursts(
     Parameters
     ----------
     x : numpy.ndarray
-        ``(n_samples,)`` band-passed EMG in microvolts.
+        ``(n_samples,)`` band-passed EMG in microvolts; longer than
+        :data:`BOUNDED_SAMPLES`, anything 1-D read by slices (``x[a:b]``) will do, and
+        the detection signal is made in blocks, never whole (the same bursts).
     fs_hz : float
         Sampling rate in Hz.
     config : OnsetConfig, optional
@@ -172,15 +269,14 @@ def detect_bursts(
     """
     config = OnsetConfig() if config is None else config
     fs = check_fs(fs_hz)
-    s = detection_signal(x, fs, config)
     if baseline is None:
         start = round(config.baseline_start_s * fs)
         baseline = slice(start, start + round(config.baseline_duration_s * fs))
-    base = s[baseline]
-    if base.size < 10:
-        raise AnalysisError(f"the baseline {baseline} holds {base.size} samples; need >= 10")
-    threshold = base.mean() + config.k_sd * base.std()
-    runs = _runs(s > threshold)
+    if len(x.shape) == 1 and x.shape[0] > BOUNDED_SAMPLES:
+        runs = _bursts_in_blocks(x, fs, config, baseline, DETECTION_BLOCK_SAMPLES)
+    else:
+        s = detection_signal(x, fs, config)
+        runs = _runs(s > _threshold(s[baseline], baseline, config))
     gap = round(config.min_gap_s * fs)
     if len(runs) > 1 and gap > 0:
         keep = np.concatenate(([True], runs[1:, 0] - runs[:-1, 1] >= gap))

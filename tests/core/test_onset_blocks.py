@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from emgkit.core import onset
 from emgkit.core.chain import ceiling_hz
 from emgkit.core.filters import design_lowpass, filter_offline
 from emgkit.core.onset import _runs, detect_bursts, detection_signal, tkeo
-from emgkit.errors import ConfigError
+from emgkit.errors import AnalysisError, ConfigError
 from emgkit.model.config import OnsetConfig
 
 
@@ -87,3 +88,71 @@ def test_runs_of_a_mask():
     np.testing.assert_array_equal(_runs(m), [[0, 2], [4, 5], [6, 9]])
     assert _runs(np.zeros(0, bool)).shape == (0, 2)
     assert _runs(m).dtype == np.int64
+
+
+def _bursty(rng, n, fs):
+    t = np.arange(n) / fs
+    active = (np.sin(2 * np.pi * 0.7 * t) > 0.3) & (t > 1.5)  # a quiet baseline first
+    return (20 * rng.standard_normal(n) * (1 + 8 * active)).astype(np.float32)
+
+
+class _Column:
+    """A 1-D signal read only by slices, as a channel on disk is."""
+
+    def __init__(self, x):
+        self.x, self.shape, self.reads = x, x.shape, 0
+
+    def __getitem__(self, rows):
+        assert isinstance(rows, slice)
+        self.reads += 1
+        return self.x[rows]
+
+
+@pytest.mark.parametrize("method", ["tkeo", "hodges_bui"])
+@pytest.mark.parametrize("n", [5000, 12_345, 40_001])
+def test_long_channels_in_blocks_give_the_same_bursts(monkeypatch, method, n):
+    fs = 1000.0
+    x = _bursty(np.random.default_rng(n), n, fs)
+    cfg = OnsetConfig(method=method)
+    ref = detect_bursts(x, fs, cfg)
+    assert len(ref) >= 3
+    monkeypatch.setattr(onset, "BOUNDED_SAMPLES", 10)  # every channel is "long" here
+    for block in (1, 7, 999, 4096, 1 << 20):
+        if block == 1 and n > 5000:
+            continue  # (a call per sample: slow; the short channel tests it)
+        monkeypatch.setattr(onset, "DETECTION_BLOCK_SAMPLES", block)
+        column = _Column(x)
+        got = detect_bursts(column, fs, cfg)
+        np.testing.assert_array_equal(got, ref, err_msg=f"block {block}")
+        assert column.reads > 0
+    # a baseline given as a slice, and one too short, as on the whole signal
+    np.testing.assert_array_equal(detect_bursts(_Column(x), fs, cfg, slice(100, 1400)),
+                                  _with_bounded_off(monkeypatch, x, fs, cfg, slice(100, 1400)))
+    with pytest.raises(AnalysisError, match="holds 5 samples"):
+        detect_bursts(_Column(x), fs, cfg, slice(0, 5))
+
+
+def _with_bounded_off(monkeypatch, x, fs, cfg, baseline):
+    monkeypatch.setattr(onset, "BOUNDED_SAMPLES", 1 << 24)
+    try:
+        return detect_bursts(x, fs, cfg, baseline)
+    finally:
+        monkeypatch.setattr(onset, "BOUNDED_SAMPLES", 10)
+
+
+def test_long_channels_hold_blocks_not_the_channel(monkeypatch):
+    fs = 2000.0
+    monkeypatch.setattr(onset, "BOUNDED_SAMPLES", 10)
+    monkeypatch.setattr(onset, "DETECTION_BLOCK_SAMPLES", 1 << 16)
+    peaks = []
+    for n in (2_000_000, 8_000_000):
+        column = _Column(_bursty(np.random.default_rng(0), n, fs))
+        tracemalloc.start()
+        bursts = detect_bursts(column, fs)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert len(bursts) > 100
+    # a few blocks of 65536 samples in float64 whatever the length (measured 3.6 MB at
+    # both, the runs' edges growing with the bursts); the whole detection signal of the
+    # long channel would be 64 MB
+    assert peaks[1] < 8e6 and peaks[1] < 1.5 * peaks[0]
