@@ -96,16 +96,11 @@ def detection_signal(x: np.ndarray, fs_hz: float, config: OnsetConfig,
     if x.ndim != 1:
         raise ConfigError(f"x must be (n_samples,), got shape {x.shape}")
     n = x.shape[0]
-    if config.method == "tkeo":
-        _tkeo_samples(n)
-    sos = design_lowpass(fs, ceiling_hz(config.lowpass_hz, fs), order=2)
-    p = zero_phase_padlen(sos, n)
+    sos, p, extended = _extended(x, fs, config, n)
     block = block_length(DETECTION_BLOCK_SAMPLES if block_samples is None else block_samples)
     ext = np.empty(n + 2 * p)  # the odd extension of the rectified signal, filtered in place
-    for a in range(0, n, block):
-        b = min(a + block, n)
-        ext[p + a : p + b] = _rectified(x, a, b, config.method)
-    extend_odd(ext, p)
+    for a in range(0, n + 2 * p, block):
+        ext[a : a + block] = extended(a, min(a + block, n + 2 * p))
     filtfilt_in_place(sos, ext, block)
     return ext[p : p + n]
 
@@ -222,13 +217,16 @@ def _extended(x, fs: float, config: OnsetConfig, n: int):
         ends.append(small)
     head, tail = ends[0][:p], ends[1][p + m :]
 
+    parts = ((0, p, lambda c, d: head[c:d]),
+             (p, p + n, lambda c, d: _rectified(x, c - p, d - p, config.method)),
+             (p + n, n + 2 * p, lambda c, d: tail[c - p - n : d - p - n]))
+
     def ext(a: int, b: int) -> np.ndarray:
         out = np.empty(b - a)
-        for lo, hi in ((0, p), (p, p + n), (p + n, n + 2 * p)):
+        for lo, hi, part in parts:
             c, d = max(a, lo), min(b, hi)
             if c < d:
-                out[c - a : d - a] = (head[c:d] if lo == 0 else tail[c - lo : d - lo]
-                                      if lo > p else _rectified(x, c - p, d - p, config.method))
+                out[c - a : d - a] = part(c, d)
         return out
 
     return sos, p, ext

@@ -301,7 +301,8 @@ def process_trial_into(emg_uv, fs_hz: float, regions: str | Sequence[str], chain
     regs = _regions(regions, n_ch)
     if chains is None:
         raise ConfigError("process_trial_into needs the chains (trial_chains)")
-    used = _chains_for(None, None, fs, regs, None, None, False, chains)
+    used = _chains_for(None, None, fs, regs, mains_hz=None, mains=None, causal=False,
+                       chains=chains)  # checks them against the regions and the rate
     if not fused(used):
         raise ConfigError("process_trial_into applies offline fft chains with the RMS envelope")
     dt = np.dtype(envelope_out.dtype)
